@@ -1,0 +1,77 @@
+"""Mapa Zasobów: a web GIS for community organising in municipal social-assistance centres."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, current_app, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import layers
+from webgis.config import Config
+from webgis.errors import register_error_handlers
+from webgis.extensions import babel, db
+from webgis.paths import resource_dir
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app; ``test_config`` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(Config(Path(app.instance_path)).as_dict())
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    app.extensions["webgis.layers"] = layers.discover()
+
+    from webgis.views import api, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(api.bp)
+    register_error_handlers(app)
+    app.before_request(_remember_language)
+    app.context_processor(_template_globals)
+
+    from webgis.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _remember_language() -> None:
+    """A ``?lang=`` link switches the interface language for the rest of the visit."""
+    lang = request.args.get("lang")
+    if lang in current_app.config["WEBGIS_LANGUAGES"]:
+        session["lang"] = lang
+
+
+def _locale() -> str:
+    lang = session.get("lang")
+    if lang in current_app.config["WEBGIS_LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _template_globals() -> dict:
+    return {
+        "languages": current_app.config["WEBGIS_LANGUAGES"],
+        "current_language": _locale(),
+    }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers work while an import writes; SQLite enforces FKs only if asked."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

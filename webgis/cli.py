@@ -1,0 +1,140 @@
+"""The ``webgis`` command: the same core functions the tests call, for a terminal."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from webgis import geography
+from webgis.boundaries import prepare_units, read_boundary_file
+from webgis.database import init_db
+from webgis.demo import load_demo
+from webgis.errors import WebgisError
+
+
+def _report(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@contextmanager
+def _refusal():
+    """Turn a domain error into a clean CLI failure (exit status 1, message on stderr)."""
+    try:
+        yield
+    except WebgisError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+db_group = click.Group("db", help="Baza danych.")
+
+
+@db_group.command("init")
+@with_appcontext
+def db_init():
+    """Create the tables (and PostGIS on PostgreSQL)."""
+    with _refusal():
+        click.echo(f"Baza gotowa: {init_db()}")
+
+
+cities_group = click.Group("cities", help="Miasta.")
+
+
+@cities_group.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--unit-kind", default="jednostki", show_default=True,
+              help="What the city's units are called, e.g. osiedla, dzielnice.")
+@click.option("--area-kind", default="obszary", show_default=True,
+              help="What the teams' areas are called, e.g. ZTPS, Filie.")
+@with_appcontext
+def cities_add(code, name, unit_kind, area_kind):
+    """Add a city (or rename an existing one)."""
+    with _refusal():
+        city = geography.add_city(code, name, unit_kind, area_kind)
+    click.echo(f"Miasto {city.code}: {city.name}")
+
+
+boundaries_group = click.Group("boundaries", help="Granice jednostek.")
+
+
+@boundaries_group.command("import")
+@click.argument("city_code")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", help="CRS of the file when it declares none, e.g. EPSG:2180.")
+@click.option("--name-field", help="Attribute holding the unit name.")
+@click.option("--number-field", help="Attribute holding the unit number.")
+@click.option("--population-field", help="Attribute holding the residents.")
+@with_appcontext
+def boundaries_import(city_code, file, crs, name_field, number_field,
+                      population_field):
+    """Replace a city's units with those of FILE (GeoJSON, GeoPackage, Shapefile, zip)."""
+    with _refusal():
+        city = geography.get_city(city_code)
+        prepared = prepare_units(
+            read_boundary_file(file, crs=crs),
+            name_field=name_field,
+            number_field=number_field,
+            population_field=population_field,
+        )
+        _report(geography.replace_units(city, prepared))
+
+
+areas_group = click.Group("service-areas", help="Obszary zespołów (ZTPS, Filie).")
+
+
+@areas_group.command("import")
+@click.argument("city_code")
+@click.argument("csv_file", type=click.Path(path_type=Path))
+@with_appcontext
+def service_areas_import(city_code, csv_file):
+    """Replace a city's service areas with the unit assignment of CSV_FILE."""
+    with _refusal():
+        city = geography.get_city(city_code)
+        _report(geography.assign_service_areas(city, csv_file))
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load both demo cities from WEBGIS_BOUNDARIES_DIR."""
+    with _refusal():
+        _report(load_demo(Path(current_app.config["WEBGIS_BOUNDARIES_DIR"])))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host, port):
+    """Serve the app with waitress (a production WSGI server)."""
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()
+    click.echo(f"Mapa Zasobów: http://{host}:{port}/  (Ctrl+C kończy)")
+    waitress_serve(app, host=host, port=port, threads=8)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command groups to ``app.cli`` (and so to ``webgis`` and ``flask``)."""
+    for command in (db_group, cities_group, boundaries_group, areas_group, demo, serve):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from webgis import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="webgis",
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Mapa Zasobów.",
+)

@@ -1,0 +1,47 @@
+"""Configuration read from the environment, with defaults that need no set-up.
+
+Only this module reads ``os.environ``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from webgis.paths import PROJECT_ROOT
+
+
+def _default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'webgis.sqlite'}"
+
+
+class Config:
+    """Settings of one app instance; tests subclass or override with a mapping."""
+
+    def __init__(self, instance_path: Path):
+        env = os.environ
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", _default_database_url(instance_path)
+        )
+        # A random key keeps a bare demo safe; deployments with several processes set
+        # SECRET_KEY so that all of them accept each other's sessions.
+        self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        self.WEBGIS_BOUNDARIES_DIR = Path(
+            env.get("WEBGIS_BOUNDARIES_DIR", PROJECT_ROOT.parent / "shared" / "boundaries")
+        )
+        # Background tiles come from the internet; the maps work without them.
+        self.WEBGIS_TILES_URL = env.get(
+            "WEBGIS_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+        self.WEBGIS_TILES_ATTRIBUTION = env.get(
+            "WEBGIS_TILES_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">'
+            "OpenStreetMap</a>",
+        )
+        self.MAX_CONTENT_LENGTH = int(env.get("WEBGIS_MAX_UPLOAD_BYTES", 50 * 2**20))
+        self.BABEL_DEFAULT_LOCALE = "pl"
+        self.WEBGIS_LANGUAGES = ("pl", "en", "uk")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    def as_dict(self) -> dict:
+        """Return the settings as a mapping for ``app.config.from_mapping``."""
+        return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,0 +1,74 @@
+"""Domain exceptions that carry their HTTP status, and the one handler that shows them."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+class WebgisError(Exception):
+    """An error a user can act on; ``problems`` lists each thing that was wrong."""
+
+    status = 400
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class NotFound(WebgisError):
+    """A city, unit or service area that does not exist."""
+
+    status = 404
+
+
+class ImportRefused(WebgisError):
+    """A boundary or assignment file that cannot be imported; nothing was changed."""
+
+    status = 422
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == (
+        "application/json"
+    )
+
+
+def _render(status: int, title: str, message: str, problems: list[str]):
+    if _wants_json():
+        body = {"error": {"status": status, "title": title, "message": message}}
+        if problems:
+            body["error"]["problems"] = problems
+        return jsonify(body), status
+    page = render_template(
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=message,
+        problems=problems,
+    )
+    return page, status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer errors as HTML pages, or as JSON under ``/api/``."""
+
+    @app.errorhandler(WebgisError)
+    def handle_domain_error(error: WebgisError):
+        title = _("Nie znaleziono") if error.status == 404 else _("Błąd")
+        return _render(error.status, title, error.message, error.problems)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        if error.code == 404:
+            title = _("Nie znaleziono")
+            message = _("Nie ma takiej strony.")
+        else:
+            title = error.name
+            message = error.description or ""
+        return _render(error.code or 500, title, message, [])

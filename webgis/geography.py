@@ -1,0 +1,187 @@
+"""Cities, units and service areas in the database: the only module that queries them.
+
+Each public function that writes does so in one transaction: it either commits all of
+its changes or rolls back and raises, leaving the database as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import select
+
+from webgis.boundaries import STORAGE_CRS, BoundaryImport
+from webgis.errors import ImportRefused, NotFound, WebgisError
+from webgis.extensions import db
+from webgis.models import City, ServiceArea, Unit
+from webgis.service_areas import natural_key, parse_assignments, union_of_units
+
+CITY_CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit what the block did, or roll all of it back and re-raise."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def list_cities() -> list[City]:
+    """All cities, by name."""
+    return list(db.session.scalars(select(City).order_by(City.name)))
+
+
+def get_city(code: str) -> City:
+    """The city with this code, or :class:`NotFound`."""
+    city = db.session.scalar(select(City).where(City.code == code))
+    if city is None:
+        raise NotFound(f"Nie ma miasta {code!r}.")
+    return city
+
+
+def get_service_area(city: City, code: str) -> ServiceArea:
+    """One service area of a city, or :class:`NotFound`."""
+    area = db.session.scalar(
+        select(ServiceArea).where(ServiceArea.city == city, ServiceArea.code == code)
+    )
+    if area is None:
+        raise NotFound(f"Miasto {city.name} nie ma obszaru {code!r}.")
+    return area
+
+
+def add_city(
+    code: str, name: str, unit_kind: str = "jednostka", area_kind: str = "obszar"
+) -> City:
+    """Register a city; its boundaries and service areas are imported afterwards."""
+    if not CITY_CODE.match(code):
+        raise WebgisError(
+            f"Kod miasta {code!r} jest niepoprawny: małe litery, cyfry i myślniki, "
+            "od litery (np. 'wroclaw')."
+        )
+    if not name.strip():
+        raise WebgisError("Nazwa miasta nie może być pusta.")
+    with transaction():
+        city = db.session.scalar(select(City).where(City.code == code))
+        if city is None:
+            city = City(code=code)
+            db.session.add(city)
+        city.name, city.unit_kind, city.area_kind = name.strip(), unit_kind, area_kind
+    return city
+
+
+def replace_units(city: City, prepared: BoundaryImport) -> list[str]:
+    """Make the city's units exactly those of ``prepared``, atomically.
+
+    Units keep their identity by number, and with it their service area, so
+    re-importing corrected boundaries does not undo the teams' assignment.
+    Returns notes for the user.
+    """
+    notes = list(prepared.notes)
+    with transaction():
+        existing = {u.number: u for u in city.units}
+        incoming = set()
+        for row in prepared.units.itertuples(index=False):
+            unit = existing.get(row.number) or Unit(city=city, number=row.number)
+            unit.name, unit.geometry = row.name, row.geometry
+            unit.population = None if pd.isna(row.population) else int(row.population)
+            unit.area_km2 = float(row.area_km2)
+            db.session.add(unit)
+            incoming.add(row.number)
+        removed = [u for n, u in existing.items() if n not in incoming]
+        for unit in removed:
+            city.units.remove(unit)
+        if removed:
+            notes.append(
+                "Usunięto jednostki: " + ", ".join(f"{u.number} ({u.name})" for u in removed)
+            )
+        db.session.flush()
+        _refresh_area_geometries(city)
+    notes.insert(0, f"{city.name}: zapisano {len(incoming)} jednostek.")
+    return notes
+
+
+def assign_service_areas(city: City, path: Path | str) -> list[str]:
+    """Replace the city's service areas with those of an assignment CSV, atomically."""
+    if not city.units:
+        raise ImportRefused(
+            f"Miasto {city.name} nie ma jeszcze jednostek; najpierw zaimportuj granice."
+        )
+    units = {u.number: u for u in city.units}
+    plan = parse_assignments(path, city.code, {n: u.name for n, u in units.items()})
+    with transaction():
+        areas = {a.code: a for a in city.service_areas}
+        for code, name in plan.areas.items():
+            area = areas.get(code) or ServiceArea(city=city, code=code)
+            area.name, area.sort_key = name, natural_key(code)
+            db.session.add(area)
+            areas[code] = area
+        for unit in units.values():
+            unit.service_area, unit.assignment_status = None, None
+        for row in plan.assignments:
+            unit = units[row.unit_number]
+            unit.service_area, unit.assignment_status = areas[row.area_code], row.status
+        for code, area in areas.items():
+            if code not in plan.areas:
+                city.service_areas.remove(area)
+        db.session.flush()
+        _refresh_area_geometries(city)
+    summary = f"{city.name}: {len(plan.areas)} obszarów z {len(plan.assignments)} jednostek."
+    return [summary, *plan.notes]
+
+
+def _refresh_area_geometries(city: City) -> None:
+    """Recompute each service area as the union of its units (after any change)."""
+    for area in city.service_areas:
+        area.geometry = union_of_units(u.geometry for u in area.units)
+
+
+def units_frame(city: City) -> gpd.GeoDataFrame:
+    """The city's units with number, name, population, area and service area."""
+    rows = [
+        {
+            "number": u.number,
+            "name": u.name,
+            "population": u.population,
+            "area_km2": u.area_km2,
+            "service_area": u.service_area.code if u.service_area else None,
+            "geometry": u.geometry,
+        }
+        for u in city.units
+    ]
+    return _frame(rows, ["number", "name", "population", "area_km2", "service_area"])
+
+
+def service_areas_frame(city: City) -> gpd.GeoDataFrame:
+    """The city's service areas with their units, residents and dissolved geometry."""
+    rows = [
+        {
+            "code": a.code,
+            "name": a.name,
+            "population": a.population,
+            "area_km2": a.area_km2,
+            "units": [u.name for u in a.units],
+            "geometry": a.geometry,
+        }
+        for a in city.service_areas
+    ]
+    return _frame(rows, ["code", "name", "population", "area_km2", "units"])
+
+
+def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
+    if not rows:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
+                                crs=STORAGE_CRS)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
+    # Keep missing populations as None rather than NaN so they read as "no data".
+    frame["population"] = frame["population"].astype(object)
+    frame.loc[frame["population"].isna(), "population"] = None
+    return frame

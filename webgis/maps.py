@@ -1,0 +1,200 @@
+"""Builds every folium map of the app; no other module imports folium.
+
+Maps load Leaflet from the app's own static files, so they draw without the internet;
+only the background tiles come from outside, and a page works when they fail.
+Every text that reaches a tooltip is escaped here, because Leaflet shows it as HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import cycle
+
+import folium
+import geopandas as gpd
+from flask_babel import gettext as _
+from flask_babel import format_number
+from markupsafe import Markup
+
+#: Qualitative colours (ColorBrewer Paired and Dark2), distinguishable side by side.
+AREA_COLOURS = (
+    "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a",
+    "#b15928", "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f",
+    "#cab2d6", "#1b9e77", "#d95f02", "#7570b3", "#e7298a",
+)
+UNIT_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.05, "dashArray": "3"}
+
+
+@dataclass(frozen=True)
+class MapAssets:
+    """Where the browser fetches Leaflet and the background tiles from."""
+
+    leaflet_js: str
+    leaflet_css: str
+    tiles_url: str
+    tiles_attribution: str
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a map legend: a colour and what it stands for."""
+
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """The parts of a folium map that a page template places in its head and body."""
+
+    header: Markup
+    body: Markup
+    script: Markup
+
+
+def area_colours(codes: list[str]) -> dict[str, str]:
+    """A distinct colour for each service-area code, stable for a given order."""
+    return dict(zip(codes, cycle(AREA_COLOURS), strict=False))
+
+
+def city_map(areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame, labels: dict,
+             assets: MapAssets) -> tuple[folium.Map, list[LegendEntry]]:
+    """The city's service areas, coloured and labelled, over a toggleable unit layer.
+
+    ``labels`` gives the city's words for its units and areas (``unit_kind``,
+    ``area_kind``), used for the layer names.
+    """
+    colours = area_colours(list(areas["code"]))
+    fmap = _base_map(assets)
+    area_group = folium.FeatureGroup(name=labels["area_kind"], show=True)
+    _area_polygons(areas, colours).add_to(area_group)
+    for row in areas.itertuples():
+        if row.geometry is None:
+            continue
+        point = row.geometry.representative_point()
+        folium.Marker(
+            location=(point.y, point.x),
+            icon=folium.DivIcon(
+                html=str(Markup('<span class="area-label">{}</span>').format(row.code)),
+                class_name="area-label-icon",
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(area_group)
+    area_group.add_to(fmap)
+    unit_group = folium.FeatureGroup(name=labels["unit_kind"], show=False)
+    _unit_polygons(units).add_to(unit_group)
+    unit_group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    _fit(fmap, units if not units.empty else areas)
+    legend = [LegendEntry(colours[r.code], r.name) for r in areas.itertuples()]
+    return fmap, legend
+
+
+def area_map(area: gpd.GeoDataFrame, units: gpd.GeoDataFrame,
+             assets: MapAssets) -> folium.Map:
+    """One service area's outline with its units, for the area's own page."""
+    colours = area_colours(list(area["code"]))
+    fmap = _base_map(assets)
+    _area_polygons(area, colours, fill_opacity=0.15).add_to(fmap)
+    _unit_polygons(units).add_to(fmap)
+    _fit(fmap, units if not units.empty else area)
+    return fmap
+
+
+def render(fmap: folium.Map) -> RenderedMap:
+    """Split a folium map into the pieces a Jinja page embeds."""
+    root = fmap.get_root()
+    root.render()
+    return RenderedMap(
+        header=Markup(root.header.render()),
+        body=Markup(root.html.render()),
+        script=Markup(root.script.render()),
+    )
+
+
+def _base_map(assets: MapAssets) -> folium.Map:
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_start=11)
+    # Only Leaflet is needed; folium's CDN extras (jQuery, Bootstrap, icon fonts)
+    # would be requests that fail offline.
+    fmap.default_js = [("leaflet", assets.leaflet_js)]
+    fmap.default_css = [("leaflet_css", assets.leaflet_css)]
+    if assets.tiles_url:
+        folium.TileLayer(
+            tiles=assets.tiles_url,
+            attr=assets.tiles_attribution,
+            name=_("Podkład mapy"),
+            control=False,
+        ).add_to(fmap)
+    return fmap
+
+
+def _area_polygons(areas, colours, fill_opacity=0.35) -> folium.GeoJson:
+    features = []
+    for row in areas.itertuples():
+        if row.geometry is None:
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": row.geometry.__geo_interface__,
+            "properties": {"colour": colours[row.code],
+                           "tooltip": _area_tooltip(row)},
+        })
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="service_areas",
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "fillColor": f["properties"]["colour"],
+            "weight": 2,
+            "fillOpacity": fill_opacity,
+            "className": "service-area",
+        },
+        highlight_function=lambda f: {"weight": 4, "fillOpacity": fill_opacity + 0.2},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    )
+
+
+def _unit_polygons(units) -> folium.GeoJson:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": row.geometry.__geo_interface__,
+            "properties": {"tooltip": _unit_tooltip(row)},
+        }
+        for row in units.itertuples()
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="units",
+        style_function=lambda f: {**UNIT_STYLE, "className": "unit"},
+        highlight_function=lambda f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    )
+
+
+def residents_text(population: int | None) -> str:
+    """Residents as a reader sees them; an unknown population is "no data", never 0."""
+    if population is None:
+        return _("Mieszkańcy: brak danych")
+    return _("Mieszkańcy: %(count)s", count=format_number(population))
+
+
+def _area_tooltip(row) -> str:
+    units = ", ".join(row.units)
+    return str(Markup("<strong>{}</strong><br>{}<br>{}: {}").format(
+        row.name, residents_text(row.population), _("Jednostki"), units))
+
+
+def _unit_tooltip(row) -> str:
+    return str(Markup("<strong>{}. {}</strong><br>{}").format(
+        row.number, row.name, residents_text(row.population)))
+
+
+def _fit(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    frame = frame[frame.geometry.notna()]
+    if frame.empty:
+        return
+    west, south, east, north = frame.total_bounds
+    fmap.fit_bounds([[south, west], [north, east]])
+

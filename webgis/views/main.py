@@ -1,0 +1,58 @@
+"""Pages a person reads: choose a city, its map of service areas, one area."""
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+
+from webgis import geography, maps
+
+bp = Blueprint("main", __name__)
+
+
+def map_assets() -> maps.MapAssets:
+    """Leaflet from our own static files; tiles as configured."""
+    return maps.MapAssets(
+        leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
+        leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
+        tiles_url=current_app.config["WEBGIS_TILES_URL"],
+        tiles_attribution=current_app.config["WEBGIS_TILES_ATTRIBUTION"],
+    )
+
+
+@bp.get("/")
+def index():
+    """Choose a city."""
+    return render_template("main/index.html", cities=geography.list_cities())
+
+
+@bp.get("/<city_code>/")
+def city(city_code: str):
+    """A city's address leads to its map."""
+    geography.get_city(city_code)
+    return redirect(url_for("main.city_map", city_code=city_code))
+
+
+@bp.get("/<city_code>/map")
+def city_map(city_code: str):
+    """The city's service areas on a map, with a legend and a table of the same."""
+    city = geography.get_city(city_code)
+    areas = geography.service_areas_frame(city)
+    labels = {"unit_kind": city.unit_kind, "area_kind": city.area_kind}
+    fmap, legend = maps.city_map(areas, geography.units_frame(city), labels, map_assets())
+    return render_template(
+        "main/map.html", city=city, legend=legend, rendered=maps.render(fmap)
+    )
+
+
+@bp.get("/<city_code>/areas/<area_code>")
+def service_area(city_code: str, area_code: str):
+    """One service area: its units, their residents and a small map."""
+    city = geography.get_city(city_code)
+    area = geography.get_service_area(city, area_code)
+    units = geography.units_frame(city)
+    fmap = maps.area_map(
+        geography.service_areas_frame(city).query("code == @area_code"),
+        units[units["service_area"] == area_code],
+        map_assets(),
+    )
+    return render_template(
+        "main/area.html", city=city, area=area, rendered=maps.render(fmap)
+    )
