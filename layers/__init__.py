@@ -72,8 +72,7 @@ def discover(package: ModuleType | None = None) -> dict[str, LayerSpec]:
             )
         if spec.key in found:
             raise LayerRegistryError(
-                f"layer key {spec.key!r} is declared twice "
-                f"(again in {module.__name__})"
+                f"layer key {spec.key!r} is declared twice (again in {module.__name__})"
             )
         found[spec.key] = spec
     return found

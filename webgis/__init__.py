@@ -1,11 +1,11 @@
-"""Mapa Zasobów: a web GIS for community organising in municipal social-assistance centres."""
+"""Mapa Zasobów: a web GIS for community organising in social-assistance centres."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -17,7 +17,7 @@ from webgis.paths import resource_dir
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the Flask app; ``test_config`` overrides settings read from the environment."""
+    """Build the Flask app; ``test_config`` overrides settings from the environment."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -54,7 +54,8 @@ def _remember_language() -> None:
 
 
 def _locale() -> str:
-    lang = session.get("lang")
+    """The visitor's chosen language; Polish by default and outside requests (CLI)."""
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["WEBGIS_LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -69,7 +70,7 @@ def _template_globals() -> dict:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers work while an import writes; SQLite enforces FKs only if asked."""
+    """Use WAL so readers work during an import; SQLite checks FKs only if asked."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -151,8 +151,10 @@ def prepare_units(
 
     names = [_name_or_none(v) for v in frame[name_col]]
     problems += [f"{labels[i]}: brak nazwy" for i, n in enumerate(names) if n is None]
-    numbers = [_integer_or_problem(v, labels[i], problems) for i, v in
-               enumerate(frame[number_col])]
+    numbers = [
+        _integer_or_problem(v, labels[i], problems)
+        for i, v in enumerate(frame[number_col])
+    ]
     problems += _duplicate_numbers(numbers, labels)
     populations = _populations(frame, population_col, labels, problems, notes)
 
@@ -260,8 +262,10 @@ def _populations(frame, column, labels, problems, notes) -> list[int | None]:
             problems.append(f"{label}: niepoprawna liczba mieszkańców {raw!r}")
         values.append(number if number >= 0 else None)
     if missing:
-        notes.append("Brak liczby mieszkańców (pokazywane jako „brak danych”): "
-                     + ", ".join(missing))
+        notes.append(
+            "Brak liczby mieszkańców (pokazywane jako „brak danych”): "
+            + ", ".join(missing)
+        )
     return values
 
 
@@ -313,8 +317,10 @@ def _outside_poland(geometries, labels) -> list[str]:
             continue
         hint = ""
         if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
-            hint = (" — współrzędne wyglądają na metryczne; czy układ jest właściwy? "
-                    "podaj go opcją --crs (np. EPSG:2180)")
+            hint = (
+                " — współrzędne wyglądają na metryczne; czy układ jest właściwy? "
+                "podaj go opcją --crs (np. EPSG:2180)"
+            )
         problems.append(
             f"{label}: leży poza Polską (zasięg {x0:.4f}, {y0:.4f}, {x1:.4f}, "
             f"{y1:.4f}){hint}"

@@ -23,7 +23,7 @@ def _report(lines: list[str]) -> None:
 
 @contextmanager
 def _refusal():
-    """Turn a domain error into a clean CLI failure (exit status 1, message on stderr)."""
+    """Turn a domain error into a clean CLI failure (exit 1, message on stderr)."""
     try:
         yield
     except WebgisError as exc:
@@ -47,10 +47,18 @@ cities_group = click.Group("cities", help="Miasta.")
 @cities_group.command("add")
 @click.argument("code")
 @click.argument("name")
-@click.option("--unit-kind", default="jednostki", show_default=True,
-              help="What the city's units are called, e.g. osiedla, dzielnice.")
-@click.option("--area-kind", default="obszary", show_default=True,
-              help="What the teams' areas are called, e.g. ZTPS, Filie.")
+@click.option(
+    "--unit-kind",
+    default="jednostki",
+    show_default=True,
+    help="What the city's units are called, e.g. osiedla, dzielnice.",
+)
+@click.option(
+    "--area-kind",
+    default="obszary",
+    show_default=True,
+    help="What the teams' areas are called, e.g. ZTPS, Filie.",
+)
 @with_appcontext
 def cities_add(code, name, unit_kind, area_kind):
     """Add a city (or rename an existing one)."""
@@ -70,9 +78,8 @@ boundaries_group = click.Group("boundaries", help="Granice jednostek.")
 @click.option("--number-field", help="Attribute holding the unit number.")
 @click.option("--population-field", help="Attribute holding the residents.")
 @with_appcontext
-def boundaries_import(city_code, file, crs, name_field, number_field,
-                      population_field):
-    """Replace a city's units with those of FILE (GeoJSON, GeoPackage, Shapefile, zip)."""
+def boundaries_import(city_code, file, crs, name_field, number_field, population_field):
+    """Replace a city's units with FILE (GeoJSON, GeoPackage, Shapefile, zip)."""
     with _refusal():
         city = geography.get_city(city_code)
         prepared = prepare_units(

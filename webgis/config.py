@@ -26,7 +26,9 @@ class Config:
         # SECRET_KEY so that all of them accept each other's sessions.
         self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
         self.WEBGIS_BOUNDARIES_DIR = Path(
-            env.get("WEBGIS_BOUNDARIES_DIR", PROJECT_ROOT.parent / "shared" / "boundaries")
+            env.get(
+                "WEBGIS_BOUNDARIES_DIR", PROJECT_ROOT.parent / "shared" / "boundaries"
+            )
         )
         # Background tiles come from the internet; the maps work without them.
         self.WEBGIS_TILES_URL = env.get(

@@ -1,4 +1,4 @@
-"""Domain exceptions that carry their HTTP status, and the one handler that shows them."""
+"""Domain exceptions that carry their HTTP status, and the handler that shows them."""
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webgis.boundaries import STORAGE_CRS, BoundaryImport
@@ -44,7 +45,7 @@ def get_city(code: str) -> City:
     """The city with this code, or :class:`NotFound`."""
     city = db.session.scalar(select(City).where(City.code == code))
     if city is None:
-        raise NotFound(f"Nie ma miasta {code!r}.")
+        raise NotFound(_("Nie ma miasta „%(code)s”.", code=code))
     return city
 
 
@@ -54,7 +55,9 @@ def get_service_area(city: City, code: str) -> ServiceArea:
         select(ServiceArea).where(ServiceArea.city == city, ServiceArea.code == code)
     )
     if area is None:
-        raise NotFound(f"Miasto {city.name} nie ma obszaru {code!r}.")
+        raise NotFound(
+            _("Miasto %(city)s nie ma obszaru „%(code)s”.", city=city.name, code=code)
+        )
     return area
 
 
@@ -101,7 +104,8 @@ def replace_units(city: City, prepared: BoundaryImport) -> list[str]:
             city.units.remove(unit)
         if removed:
             notes.append(
-                "Usunięto jednostki: " + ", ".join(f"{u.number} ({u.name})" for u in removed)
+                "Usunięto jednostki: "
+                + ", ".join(f"{u.number} ({u.name})" for u in removed)
             )
         db.session.flush()
         _refresh_area_geometries(city)
@@ -134,7 +138,9 @@ def assign_service_areas(city: City, path: Path | str) -> list[str]:
                 city.service_areas.remove(area)
         db.session.flush()
         _refresh_area_geometries(city)
-    summary = f"{city.name}: {len(plan.areas)} obszarów z {len(plan.assignments)} jednostek."
+    summary = (
+        f"{city.name}: {len(plan.areas)} obszarów z {len(plan.assignments)} jednostek."
+    )
     return [summary, *plan.notes]
 
 
@@ -169,17 +175,21 @@ def service_areas_frame(city: City) -> gpd.GeoDataFrame:
             "population": a.population,
             "area_km2": a.area_km2,
             "units": [u.name for u in a.units],
+            "unit_numbers": [u.number for u in a.units],
             "geometry": a.geometry,
         }
         for a in city.service_areas
     ]
-    return _frame(rows, ["code", "name", "population", "area_km2", "units"])
+    return _frame(
+        rows, ["code", "name", "population", "area_km2", "units", "unit_numbers"]
+    )
 
 
 def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
     if not rows:
-        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
-                                crs=STORAGE_CRS)
+        return gpd.GeoDataFrame(
+            columns=[*columns, "geometry"], geometry="geometry", crs=STORAGE_CRS
+        )
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
     # Keep missing populations as None rather than NaN so they read as "no data".
     frame["population"] = frame["population"].astype(object)

@@ -1,6 +1,7 @@
 """A geometry column that works on plain SQLite and on PostGIS through the same code.
 
-PostGIS gets a real ``geometry(<type>, 4326)`` column with a spatial index (GeoAlchemy2);
+PostGIS gets a real ``geometry(<type>, 4326)`` column with a spatial index
+(GeoAlchemy2);
 SQLite, which needs no extension for the embedded default, stores the same geometry as
 WKB. Python code always sees shapely geometries in EPSG:4326.
 """

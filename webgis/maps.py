@@ -12,15 +12,27 @@ from itertools import cycle
 
 import folium
 import geopandas as gpd
-from flask_babel import gettext as _
 from flask_babel import format_number
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 #: Qualitative colours (ColorBrewer Paired and Dark2), distinguishable side by side.
 AREA_COLOURS = (
-    "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a",
-    "#b15928", "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f",
-    "#cab2d6", "#1b9e77", "#d95f02", "#7570b3", "#e7298a",
+    "#1f78b4",
+    "#33a02c",
+    "#e31a1c",
+    "#ff7f00",
+    "#6a3d9a",
+    "#b15928",
+    "#a6cee3",
+    "#b2df8a",
+    "#fb9a99",
+    "#fdbf6f",
+    "#cab2d6",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
 )
 UNIT_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.05, "dashArray": "3"}
 
@@ -57,8 +69,9 @@ def area_colours(codes: list[str]) -> dict[str, str]:
     return dict(zip(codes, cycle(AREA_COLOURS), strict=False))
 
 
-def city_map(areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame, labels: dict,
-             assets: MapAssets) -> tuple[folium.Map, list[LegendEntry]]:
+def city_map(
+    areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame, labels: dict, assets: MapAssets
+) -> tuple[folium.Map, list[LegendEntry]]:
     """The city's service areas, coloured and labelled, over a toggleable unit layer.
 
     ``labels`` gives the city's words for its units and areas (``unit_kind``,
@@ -91,8 +104,9 @@ def city_map(areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame, labels: dict,
     return fmap, legend
 
 
-def area_map(area: gpd.GeoDataFrame, units: gpd.GeoDataFrame,
-             assets: MapAssets) -> folium.Map:
+def area_map(
+    area: gpd.GeoDataFrame, units: gpd.GeoDataFrame, assets: MapAssets
+) -> folium.Map:
     """One service area's outline with its units, for the area's own page."""
     colours = area_colours(list(area["code"]))
     fmap = _base_map(assets)
@@ -134,12 +148,16 @@ def _area_polygons(areas, colours, fill_opacity=0.35) -> folium.GeoJson:
     for row in areas.itertuples():
         if row.geometry is None:
             continue
-        features.append({
-            "type": "Feature",
-            "geometry": row.geometry.__geo_interface__,
-            "properties": {"colour": colours[row.code],
-                           "tooltip": _area_tooltip(row)},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": row.geometry.__geo_interface__,
+                "properties": {
+                    "colour": colours[row.code],
+                    "tooltip": _area_tooltip(row),
+                },
+            }
+        )
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="service_areas",
@@ -182,13 +200,19 @@ def residents_text(population: int | None) -> str:
 
 def _area_tooltip(row) -> str:
     units = ", ".join(row.units)
-    return str(Markup("<strong>{}</strong><br>{}<br>{}: {}").format(
-        row.name, residents_text(row.population), _("Jednostki"), units))
+    return str(
+        Markup("<strong>{}</strong><br>{}<br>{}: {}").format(
+            row.name, residents_text(row.population), _("Jednostki"), units
+        )
+    )
 
 
 def _unit_tooltip(row) -> str:
-    return str(Markup("<strong>{}. {}</strong><br>{}").format(
-        row.number, row.name, residents_text(row.population)))
+    return str(
+        Markup("<strong>{}. {}</strong><br>{}").format(
+            row.number, row.name, residents_text(row.population)
+        )
+    )
 
 
 def _fit(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
@@ -197,4 +221,3 @@ def _fit(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
         return
     west, south, east, north = frame.total_bounds
     fmap.fit_bounds([[south, west], [north, east]])
-

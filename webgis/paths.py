@@ -1,4 +1,4 @@
-"""Where the project's own files live, in a source checkout and in an installed wheel."""
+"""Where the project's own files live, in a checkout and in an installed wheel."""
 
 from pathlib import Path
 

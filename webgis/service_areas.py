@@ -125,7 +125,9 @@ def parse_assignments(
     if not assignments and not problems:
         problems.append(f"plik nie zawiera wierszy dla miasta {city_code!r}")
     if problems:
-        raise ImportRefused("Przypisanie jednostek nie zostało zaimportowane.", problems)
+        raise ImportRefused(
+            "Przypisanie jednostek nie zostało zaimportowane.", problems
+        )
     unassigned = sorted(set(unit_names) - set(owner))
     if unassigned:
         notes.append(
@@ -141,7 +143,9 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+            missing = [
+                c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])
+            ]
             if missing:
                 raise ImportRefused(
                     f"W pliku {path.name} brakuje kolumn: {', '.join(missing)}."
@@ -171,4 +175,6 @@ def union_of_units(geometries: Iterable) -> MultiPolygon | None:
         return MultiPolygon([union])
     if isinstance(union, MultiPolygon):
         return union
-    return MultiPolygon([g for g in getattr(union, "geoms", []) if isinstance(g, Polygon)])
+    return MultiPolygon(
+        [g for g in getattr(union, "geoms", []) if isinstance(g, Polygon)]
+    )

@@ -12,11 +12,17 @@ GEOJSON = "application/geo+json"
 @bp.get("/cities")
 def cities():
     """The cities this installation knows."""
-    return jsonify([
-        {"code": c.code, "name": c.name, "unit_kind": c.unit_kind,
-         "area_kind": c.area_kind}
-        for c in geography.list_cities()
-    ])
+    return jsonify(
+        [
+            {
+                "code": c.code,
+                "name": c.name,
+                "unit_kind": c.unit_kind,
+                "area_kind": c.area_kind,
+            }
+            for c in geography.list_cities()
+        ]
+    )
 
 
 @bp.get("/<city_code>/units")

@@ -36,7 +36,9 @@ def city_map(city_code: str):
     city = geography.get_city(city_code)
     areas = geography.service_areas_frame(city)
     labels = {"unit_kind": city.unit_kind, "area_kind": city.area_kind}
-    fmap, legend = maps.city_map(areas, geography.units_frame(city), labels, map_assets())
+    fmap, legend = maps.city_map(
+        areas, geography.units_frame(city), labels, map_assets()
+    )
     return render_template(
         "main/map.html", city=city, legend=legend, rendered=maps.render(fmap)
     )

@@ -1,0 +1,252 @@
+"""Reading and checking boundary files: pure functions, no database."""
+
+import json
+import zipfile
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Polygon, box
+
+from tests.conftest import BOUNDARIES_DIR, WROCLAW_X, WROCLAW_Y, two_units, write
+from webgis.boundaries import clean_name, prepare_units, read_boundary_file
+from webgis.errors import ImportRefused
+
+
+def load(path, crs=None, **fields):
+    return prepare_units(read_boundary_file(path, crs=crs), **fields)
+
+
+def problems_of(excinfo) -> str:
+    return str(excinfo.value)
+
+
+def test_wroclaw_osiedla_import_with_populations():
+    result = load(
+        BOUNDARIES_DIR / "wroclaw-osiedla.geojson", population_field="population_approx"
+    )
+    units = result.units
+    assert len(units) == 48
+    assert units.crs == "EPSG:4326"
+    assert set(units.geom_type) == {"MultiPolygon"}
+    assert units.loc[units["number"] == 34, "name"].item() == "Leśnica"
+    missing = units.loc[units["population"].isna(), "name"].tolist()
+    assert sorted(missing) == ["Ołtaszyn", "Wojszyce"]
+    assert any("Ołtaszyn" in note for note in result.notes)
+    assert 280 < units["area_km2"].sum() < 300  # Wrocław is 293 km²
+
+
+def test_krakow_self_intersection_is_repaired_and_reported():
+    result = load(
+        BOUNDARIES_DIR / "krakow-dzielnice.geojson", population_field="population_2019"
+    )
+    assert len(result.units) == 18
+    assert result.units.is_valid.all()
+    repairs = [n for n in result.notes if "naprawiono" in n]
+    assert len(repairs) == 1 and "Podgórze" in repairs[0]
+    assert "Self-intersection" in repairs[0]
+
+
+def test_projected_file_is_reprojected_to_the_right_place(two_units_file):
+    units = load(two_units_file).units
+    expected = two_units().to_crs("EPSG:4326")
+    for got, want in zip(units.geometry, expected.geometry, strict=True):
+        assert got.centroid.distance(want.centroid) < 1e-5  # about a metre
+    # Central Wrocław, not somewhere else
+    lon, lat = units.geometry.iloc[0].centroid.coords[0]
+    assert 16.8 < lon < 17.2 and 51.0 < lat < 51.2
+    assert units["area_km2"].tolist() == [1.0, 1.0]
+
+
+def test_shapefile_without_crs_is_refused_unless_crs_given(tmp_path):
+    path = write(two_units(), tmp_path / "units.shp")
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(ImportRefused, match="--crs"):
+        read_boundary_file(path)
+    units = load(path, crs="EPSG:2180").units
+    assert len(units) == 2
+
+
+def test_crs_option_overrides_a_geojson_that_hides_its_projection(tmp_path):
+    # GeoJSON is WGS 84 by definition; a file written in CS92 without saying so
+    # looks like metres far outside Poland and must be refused with a hint.
+    data = json.loads(two_units().to_json(drop_id=True))
+    data.pop("crs", None)
+    path = tmp_path / "metres.geojson"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ImportRefused) as excinfo:
+        load(path)
+    assert "poza Polską" in problems_of(excinfo)
+    assert "--crs" in problems_of(excinfo)
+    assert len(load(path, crs="EPSG:2180").units) == 2
+
+
+def test_unknown_crs_is_refused(two_units_file):
+    with pytest.raises(ImportRefused, match="Nieznany układ"):
+        read_boundary_file(two_units_file, crs="EPSG:999999")
+
+
+def test_self_intersecting_polygon_is_repaired_and_reported(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    bowtie = Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000)])
+    frame = gpd.GeoDataFrame(
+        {"unit_no": [7], "name": ["Kokarda"]}, geometry=[bowtie], crs="EPSG:2180"
+    )
+    result = load(write(frame, tmp_path / "bowtie.gpkg"))
+    assert result.units.is_valid.all()
+    assert result.units["area_km2"].item() == pytest.approx(0.5, abs=0.001)
+    assert any("Kokarda" in n and "Self-intersection" in n for n in result.notes)
+
+
+def test_points_are_refused_naming_the_feature(point_file):
+    with pytest.raises(ImportRefused) as excinfo:
+        load(point_file)
+    assert "obiekt 1 (Punkt)" in problems_of(excinfo)
+    assert "Point" in problems_of(excinfo)
+
+
+def test_file_outside_poland_is_refused(tmp_path):
+    paris = gpd.GeoDataFrame(
+        {"unit_no": [1], "name": ["Paryż"]},
+        geometry=[box(2.3, 48.8, 2.4, 48.9)],
+        crs="EPSG:4326",
+    )
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(paris, tmp_path / "paris.geojson"))
+    assert "Paryż" in problems_of(excinfo) and "poza Polską" in problems_of(excinfo)
+
+
+def test_empty_feature_collection_is_refused(tmp_path):
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(ImportRefused, match="nie zawiera żadnych obiektów"):
+        read_boundary_file(path)
+
+
+def test_zero_byte_file_is_refused(tmp_path):
+    path = tmp_path / "nothing.geojson"
+    path.write_bytes(b"")
+    with pytest.raises(ImportRefused, match="nothing.geojson"):
+        read_boundary_file(path)
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(ImportRefused, match="Nie ma pliku"):
+        read_boundary_file(tmp_path / "nope.gpkg")
+
+
+def test_zip_without_shapefile_is_refused(tmp_path):
+    path = tmp_path / "granice.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("czytaj.txt", "granice osiedli")
+    with pytest.raises(ImportRefused) as excinfo:
+        read_boundary_file(path)
+    assert ".shp" in problems_of(excinfo) and "czytaj.txt" in problems_of(excinfo)
+
+
+def test_broken_zip_is_refused(tmp_path):
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(ImportRefused, match="zip"):
+        read_boundary_file(path)
+
+
+def test_zipped_shapefile_is_read(tmp_path):
+    shp = write(two_units(), tmp_path / "osiedla.shp")
+    path = tmp_path / "osiedla.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in tmp_path.glob("osiedla.*"):
+            if part.suffix != ".zip":
+                archive.write(part, f"dane/{part.name}")
+    assert shp.exists()
+    units = load(path).units
+    assert sorted(units["name"]) == ["Południe", "Północ"]
+
+
+def test_duplicate_unit_numbers_are_refused(tmp_path):
+    frame = two_units()
+    frame["unit_no"] = [5, 5]
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "dup.gpkg"))
+    assert "numer 5 powtarza się" in problems_of(excinfo)
+
+
+def test_missing_names_are_refused(tmp_path):
+    frame = two_units()
+    frame["name"] = ["Północ", None]
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "noname.gpkg"))
+    assert "obiekt 2: brak nazwy" in problems_of(excinfo)
+
+
+def test_missing_name_field_lists_available_fields(tmp_path):
+    frame = two_units().rename(columns={"name": "NAZWA_OSIEDLA"})
+    path = write(frame, tmp_path / "fields.gpkg")
+    with pytest.raises(ImportRefused) as excinfo:
+        load(path)
+    assert "--name-field" in problems_of(excinfo)
+    assert "NAZWA_OSIEDLA" in problems_of(excinfo)
+    assert len(load(path, name_field="NAZWA_OSIEDLA").units) == 2
+
+
+def test_non_integer_unit_number_is_refused(tmp_path):
+    frame = two_units()
+    frame["unit_no"] = ["1", "dwa"]
+    with pytest.raises(ImportRefused, match="'dwa' nie jest liczbą całkowitą"):
+        load(write(frame, tmp_path / "num.gpkg"))
+
+
+def test_negative_population_is_refused(tmp_path):
+    frame = two_units()
+    frame["population"] = [100, -5]
+    with pytest.raises(ImportRefused, match="niepoprawna liczba mieszkańców"):
+        load(write(frame, tmp_path / "pop.gpkg"))
+
+
+def test_overlapping_units_are_refused(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    frame = gpd.GeoDataFrame(
+        {"unit_no": [1, 2], "name": ["A", "B"]},
+        geometry=[box(x, y, x + 1000, y + 1000), box(x + 500, y, x + 1500, y + 1000)],
+        crs="EPSG:2180",
+    )
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "overlap.gpkg"))
+    assert "obiekt 1 (A) i obiekt 2 (B) nakładają się" in problems_of(excinfo)
+
+
+def test_a_sliver_overlap_is_accepted(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    frame = gpd.GeoDataFrame(
+        {"unit_no": [1, 2], "name": ["A", "B"]},
+        # 0.2 m of overlap along a 1 km edge: digitising noise, not an error
+        geometry=[box(x, y, x + 1000, y + 1000), box(x + 999.8, y, x + 2000, y + 1000)],
+        crs="EPSG:2180",
+    )
+    assert len(load(write(frame, tmp_path / "sliver.gpkg")).units) == 2
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    frame = two_units()
+    frame["name"] = [None, None]
+    frame["unit_no"] = [3, 3]
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "many.gpkg"))
+    assert len(excinfo.value.problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Jerzmanowo - Jarnołtów", "Jerzmanowo-Jarnołtów"),
+        ("  Stare   Miasto ", "Stare Miasto"),
+        ("Pilczyce -Kozanów", "Pilczyce-Kozanów"),
+        ("Les\u0301nica", "Leśnica"),  # decomposed accent becomes one character
+    ],
+)
+def test_unit_names_are_normalised(raw, clean):
+    assert clean_name(raw) == clean
+
+
+def test_prepare_units_refuses_a_plain_dataframe():
+    with pytest.raises(TypeError, match="GeoDataFrame"):
+        prepare_units(two_units().drop(columns="geometry"))

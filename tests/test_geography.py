@@ -1,0 +1,261 @@
+"""Cities, units and service areas in the database, through the CLI a person uses."""
+
+import shapely
+from shapely.geometry import box
+
+from tests.conftest import BOUNDARIES_DIR, two_units, write
+from webgis import geography
+from webgis.boundaries import METRIC_CRS
+from webgis.extensions import db
+from webgis.models import City, ServiceArea, Unit
+
+SHARED_CSV = BOUNDARIES_DIR / "service-areas.csv"
+
+
+def city_state(code):
+    """What a user would see of a city: units with their areas, and area geometries."""
+    db.session.expire_all()
+    city = geography.get_city(code)
+    units = {
+        u.number: (
+            u.name,
+            u.population,
+            u.service_area.code if u.service_area else None,
+        )
+        for u in city.units
+    }
+    areas = {a.code: round(a.geometry.area, 12) for a in city.service_areas}
+    return units, areas
+
+
+def metric_area(geometries):
+    from geopandas import GeoSeries
+
+    return GeoSeries(geometries, crs="EPSG:4326").to_crs(METRIC_CRS).area.sum()
+
+
+def test_demo_builds_ten_ztps_and_nine_filie(demo_app):
+    with demo_app.app_context():
+        wroclaw, krakow = geography.get_city("wroclaw"), geography.get_city("krakow")
+        assert len(wroclaw.units) == 48 and len(wroclaw.service_areas) == 10
+        assert len(krakow.units) == 18 and len(krakow.service_areas) == 9
+        assert all(u.service_area is not None for u in wroclaw.units + krakow.units)
+        f6 = geography.get_service_area(krakow, "F6")
+        assert [u.name for u in f6.units] == ["Stare Miasto", "Grzegórzki"]
+
+
+def test_union_of_service_areas_equals_union_of_units(demo_app):
+    with demo_app.app_context():
+        for code in ("wroclaw", "krakow"):
+            city = geography.get_city(code)
+            units = metric_area([shapely.union_all([u.geometry for u in city.units])])
+            areas = metric_area(
+                [shapely.union_all([a.geometry for a in city.service_areas])]
+            )
+            assert abs(areas - units) / units < 0.001, code
+
+
+def test_service_area_population_sums_its_units(demo_app):
+    with demo_app.app_context():
+        krakow = geography.get_city("krakow")
+        f6 = geography.get_service_area(krakow, "F6")
+        assert f6.population == sum(u.population for u in f6.units) > 0
+
+
+def test_unknown_population_stays_unknown_not_zero(demo_app):
+    with demo_app.app_context():
+        units = geography.units_frame(geography.get_city("wroclaw"))
+        oltaszyn = units[units["name"] == "Ołtaszyn"].iloc[0]
+        assert oltaszyn["population"] is None
+
+
+def test_cli_builds_a_third_city_without_code_changes(runner, tmp_path):
+    result = runner.invoke(
+        args=[
+            "cities",
+            "add",
+            "olawa",
+            "Oława",
+            "--unit-kind",
+            "osiedla",
+            "--area-kind",
+            "rejony",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    path = write(two_units(), tmp_path / "olawa.gpkg")
+    result = runner.invoke(
+        args=[
+            "boundaries",
+            "import",
+            "olawa",
+            str(path),
+            "--population-field",
+            "population",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "zapisano 2 jednostek" in result.output
+    csv = tmp_path / "rejony.csv"
+    csv.write_text(
+        "city,area_code,area_name,unit_no,unit_name,mapping_status\n"
+        "olawa,R1,Rejon 1,1,Północ,confirmed\n"
+        "olawa,R1,Rejon 1,2,Południe,confirmed\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["service-areas", "import", "olawa", str(csv)])
+    assert result.exit_code == 0, result.output
+    area = geography.get_service_area(geography.get_city("olawa"), "R1")
+    assert area.population == 4000
+    assert metric_area([area.geometry]) == pytest_approx(2_000_000, rel=1e-3)
+
+
+def pytest_approx(value, rel):
+    import pytest
+
+    return pytest.approx(value, rel=rel)
+
+
+def test_city_code_must_be_a_slug(runner):
+    result = runner.invoke(args=["cities", "add", "Wrocław City", "Wrocław"])
+    assert result.exit_code == 1
+    assert "Kod miasta" in result.output
+    assert db.session.query(City).count() == 0
+
+
+def import_city(runner, tmp_path, frame=None):
+    runner.invoke(args=["cities", "add", "testowo", "Testowo"])
+    path = write(frame if frame is not None else two_units(), tmp_path / "t.gpkg")
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def assign(runner, tmp_path, rows):
+    csv = tmp_path / "areas.csv"
+    csv.write_text(
+        "city,area_code,area_name,unit_no\n"
+        + "".join(f"testowo,{code},{name},{number}\n" for code, name, number in rows),
+        encoding="utf-8",
+    )
+    return runner.invoke(args=["service-areas", "import", "testowo", str(csv)])
+
+
+def test_failed_import_leaves_previous_units_intact(runner, tmp_path, point_file):
+    import_city(runner, tmp_path)
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("A", "Obszar A", 2)])
+    before = city_state("testowo")
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(point_file)])
+    assert result.exit_code == 1
+    assert "Point" in result.output
+    assert city_state("testowo") == before
+
+
+def test_overlap_found_late_still_changes_nothing(runner, tmp_path):
+    import_city(runner, tmp_path)
+    before = city_state("testowo")
+    frame = two_units()
+    frame.loc[1, "geometry"] = frame.geometry.iloc[0].buffer(10)
+    path = write(frame, tmp_path / "overlap.gpkg")
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(path)])
+    assert result.exit_code == 1 and "nakładają się" in result.output
+    assert city_state("testowo") == before
+
+
+def test_reimport_replaces_units_and_keeps_assignments(runner, tmp_path):
+    import_city(runner, tmp_path)
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("B", "Obszar B", 2)])
+    frame = two_units()
+    frame["name"] = ["Północ Nowa", "Południe"]
+    frame["population"] = [1500, 3000]
+    x0, y0, x1, y1 = frame.geometry.iloc[0].bounds
+    frame.loc[0, "geometry"] = box(x0, y0, x1, y1 + 500)  # the unit grew northwards
+    path = write(frame, tmp_path / "v2.gpkg")
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(path)])
+    assert result.exit_code == 0, result.output
+    units, _ = city_state("testowo")
+    assert units == {1: ("Północ Nowa", 1500, "A"), 2: ("Południe", 3000, "B")}
+    area_a = geography.get_service_area(geography.get_city("testowo"), "A")
+    assert metric_area([area_a.geometry]) == pytest_approx(1_500_000, rel=1e-3)
+
+
+def test_reimport_with_fewer_units_removes_the_missing_one(runner, tmp_path):
+    import_city(runner, tmp_path)
+    path = write(two_units().iloc[[0]], tmp_path / "one.gpkg")
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(path)])
+    assert result.exit_code == 0
+    assert "Usunięto jednostki: 2 (Południe)" in result.output
+    assert db.session.query(Unit).count() == 1
+
+
+def test_moving_a_unit_to_another_area_moves_the_geometry(runner, tmp_path):
+    import_city(runner, tmp_path)
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("A", "Obszar A", 2)])
+    result = assign(runner, tmp_path, [("A", "Obszar A", 1), ("B", "Obszar B", 2)])
+    assert result.exit_code == 0, result.output
+    city = geography.get_city("testowo")
+    sizes = {a.code: metric_area([a.geometry]) for a in city.service_areas}
+    assert sizes == {"A": pytest_approx(1e6, 1e-3), "B": pytest_approx(1e6, 1e-3)}
+
+
+def test_unit_assigned_twice_is_refused_and_nothing_changes(runner, tmp_path):
+    import_city(runner, tmp_path)
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("A", "Obszar A", 2)])
+    before = city_state("testowo")
+    result = assign(runner, tmp_path, [("A", "Obszar A", 1), ("B", "Obszar B", 1)])
+    assert result.exit_code == 1
+    assert "jednostka 1 (Północ) przypisana dwa razy" in result.output
+    assert "wiersz 2" in result.output and "wiersz 3" in result.output
+    assert city_state("testowo") == before
+
+
+def test_unassigned_unit_is_reported(runner, tmp_path):
+    import_city(runner, tmp_path)
+    result = assign(runner, tmp_path, [("A", "Obszar A", 1)])
+    assert result.exit_code == 0
+    assert "Jednostki bez obszaru: 2 (Południe)" in result.output
+
+
+def test_unknown_unit_in_assignment_is_refused(runner, tmp_path):
+    import_city(runner, tmp_path)
+    result = assign(runner, tmp_path, [("A", "Obszar A", 1), ("A", "Obszar A", 99)])
+    assert result.exit_code == 1
+    assert "wiersz 3: miasto nie ma jednostki nr '99'" in result.output
+    assert db.session.query(ServiceArea).count() == 0
+
+
+def test_assignment_csv_without_required_columns_is_refused(runner, tmp_path):
+    import_city(runner, tmp_path)
+    csv = tmp_path / "bad.csv"
+    csv.write_text("miasto,kod\ntestowo,A\n", encoding="utf-8")
+    result = runner.invoke(args=["service-areas", "import", "testowo", str(csv)])
+    assert result.exit_code == 1
+    assert "brakuje kolumn: city, area_code, area_name, unit_no" in result.output
+
+
+def test_assignment_before_boundaries_is_refused(runner):
+    runner.invoke(args=["cities", "add", "pusto", "Pusto"])
+    result = runner.invoke(args=["service-areas", "import", "pusto", str(SHARED_CSV)])
+    assert result.exit_code == 1 and "najpierw zaimportuj granice" in result.output
+
+
+def test_import_into_unknown_city_is_refused(runner, two_units_file):
+    result = runner.invoke(
+        args=["boundaries", "import", "atlantyda", str(two_units_file)]
+    )
+    assert result.exit_code == 1 and "Nie ma miasta „atlantyda”" in result.output
+
+
+def test_demo_twice_is_harmless(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+    assert db.session.query(City).count() == 2
+    assert db.session.query(Unit).count() == 48 + 18
+    assert db.session.query(ServiceArea).count() == 10 + 9
+
+
+def test_db_init_is_idempotent(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["db", "init"])
+        assert result.exit_code == 0 and "Baza gotowa" in result.output

@@ -1,0 +1,58 @@
+"""Every interface string has an English and a Ukrainian translation."""
+
+from configparser import ConfigParser
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import PROJECT_ROOT
+
+CATALOGUES = PROJECT_ROOT / "webgis" / "translations"
+LANGUAGES = ["en", "uk"]
+
+
+def source_messages() -> set[str]:
+    """Message ids in the code and templates, found as `pybabel extract` finds them."""
+    config = ConfigParser()
+    config.read(PROJECT_ROOT / "babel.cfg")
+    method_map = [
+        (section.split(":", 1)[1].strip(), section.split(":", 1)[0].strip())
+        for section in config.sections()
+    ]
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        PROJECT_ROOT, method_map=method_map
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.fixture(scope="module")
+def messages():
+    found = source_messages()
+    assert "Legenda" in found  # the extraction itself works
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalogue_translates_every_message(messages, lang):
+    with open(CATALOGUES / lang / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle)
+    missing = sorted(
+        m
+        for m in messages
+        if m not in catalogue or not catalogue[m].string or catalogue[m].fuzzy
+    )
+    assert missing == [], f"{lang}: untranslated; run scripts/i18n.sh and translate"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_compiled_catalogue_matches_its_source(lang):
+    folder = CATALOGUES / lang / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as handle:
+        source = {m.id: m.string for m in read_po(handle) if m.id}
+    with open(folder / "messages.mo", "rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+    assert compiled == source, f"{lang}: run scripts/i18n.sh to recompile"
