@@ -8,5 +8,5 @@ bin=${VIRTUAL_ENV:-.venv}/bin
 "$bin/pybabel" extract -F babel.cfg -k _ -k gettext -k lazy_gettext \
   --no-location --omit-header --sort-output -o webgis/translations/messages.pot .
 "$bin/pybabel" update -i webgis/translations/messages.pot -d webgis/translations \
-  --no-location --omit-header --no-fuzzy-matching --ignore-obsolete
+  --no-fuzzy-matching --ignore-obsolete
 "$bin/pybabel" compile -d webgis/translations --statistics

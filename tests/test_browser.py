@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import BOUNDARIES_DIR, make_app
@@ -55,11 +56,9 @@ def page(browser):
 
 def test_wroclaw_map_draws_ten_service_areas_offline(page, live_url):
     page.goto(f"{live_url}/wroclaw/map")
-    areas = page.locator("path.service-area")
-    areas.first.wait_for()
-    assert areas.count() == 10
-    assert page.locator(".area-label", has_text="ZTPS-7").count() == 1
-    assert page.locator(".legend li").count() == 10
+    expect(page.locator("path.service-area")).to_have_count(10)
+    expect(page.locator(".area-label", has_text="ZTPS-7")).to_have_count(1)
+    expect(page.locator(".legend li")).to_have_count(10)
     assert page.errors == []
 
 
@@ -68,24 +67,21 @@ def test_units_layer_can_be_switched_on(page, live_url):
     page.locator("path.service-area").first.wait_for()
     assert page.locator("path.unit").count() == 0
     page.get_by_label("osiedla").check()
-    assert page.locator("path.unit").count() == 48
+    expect(page.locator("path.unit")).to_have_count(48)
     page.get_by_label("ZTPS").uncheck()
-    assert page.locator("path.service-area").count() == 0
+    expect(page.locator("path.service-area")).to_have_count(0)
     assert page.errors == []
 
 
 def test_hovering_an_area_shows_its_name_and_residents(page, live_url):
     page.goto(f"{live_url}/krakow/map")
-    areas = page.locator("path.service-area")
-    areas.first.wait_for()
-    assert areas.count() == 9
+    expect(page.locator("path.service-area")).to_have_count(9)
     page.locator(".area-label", has_text="F6").wait_for(state="attached")
     box = page.locator(".area-label", has_text="F6").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 12)
     tooltip = page.locator(".leaflet-tooltip")
-    tooltip.wait_for()
-    assert "Filia nr 6" in tooltip.inner_text()
-    assert "Mieszkańcy: 60" in tooltip.inner_text()
+    expect(tooltip).to_contain_text("Filia nr 6")
+    expect(tooltip).to_contain_text("Mieszkańcy: 60\u00a0350")
     assert page.errors == []
 
 
@@ -93,23 +89,24 @@ def test_from_home_to_an_area_page(page, live_url):
     page.goto(live_url)
     page.get_by_role("link", name="Kraków").click()
     page.get_by_role("link", name="Filia nr 4").click()
-    assert page.get_by_role("heading", name="Filia nr 4").is_visible()
-    assert page.get_by_role("cell", name="Nowa Huta").is_visible()
-    assert page.locator("path.service-area").count() == 1
-    assert page.locator("path.unit").count() == 1
+    page.wait_for_url("**/krakow/areas/F4")
+    expect(page.get_by_role("heading", name="Filia nr 4")).to_be_visible()
+    expect(page.get_by_role("cell", name="Nowa Huta")).to_be_visible()
+    expect(page.locator("path.service-area")).to_have_count(1)
+    expect(page.locator("path.unit")).to_have_count(1)
     assert page.errors == []
 
 
 def test_language_switch_in_the_browser(page, live_url):
     page.goto(f"{live_url}/wroclaw/map")
     page.get_by_role("link", name="Українська").click()
-    assert page.get_by_role("heading", name="Легенда").is_visible()
-    assert page.locator("path.service-area").count() == 10
+    expect(page.get_by_role("heading", name="Легенда")).to_be_visible()
+    expect(page.locator("path.service-area")).to_have_count(10)
     assert page.errors == []
 
 
 def test_not_found_page_in_the_browser(page, live_url):
     response = page.goto(f"{live_url}/gdansk/map")
     assert response.status == 404
-    assert page.get_by_role("heading", name="Nie znaleziono").is_visible()
-    assert page.get_by_text("Nie ma miasta „gdansk”.").is_visible()
+    expect(page.get_by_role("heading", name="Nie znaleziono")).to_be_visible()
+    expect(page.get_by_text("Nie ma miasta „gdansk”.")).to_be_visible()

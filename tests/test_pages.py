@@ -175,3 +175,18 @@ def test_names_from_a_boundary_file_are_escaped_everywhere(app, tmp_path):
     api = client.get("/api/xss/units").get_json(force=True)
     assert api["features"][0]["properties"]["name"] == XSS  # JSON is data, not HTML
     assert json.dumps(api)  # and serialisable
+
+
+def test_unexpected_error_is_a_500_page_and_rolls_back(app, monkeypatch):
+    from webgis.views import main
+
+    def explode():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(main.geography, "list_cities", explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/")
+    assert response.status_code == 500
+    assert "Błąd serwera" in text(response)
+    assert "zmiany nie zostały zapisane" in text(response)
+    assert "boom" not in text(response)  # no internals shown to visitors

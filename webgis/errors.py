@@ -4,6 +4,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from webgis.extensions import db
+
 
 class WebgisError(Exception):
     """An error a user can act on; ``problems`` lists each thing that was wrong."""
@@ -65,9 +67,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if (error.code or 500) >= 500:
+            # An unexpected failure must not leave half a change in the session.
+            db.session.rollback()
         if error.code == 404:
             title = _("Nie znaleziono")
             message = _("Nie ma takiej strony.")
+        elif (error.code or 500) >= 500:
+            title = _("Błąd serwera")
+            message = _(
+                "Coś poszło nie tak; zmiany nie zostały zapisane. Spróbuj ponownie."
+            )
         else:
             title = error.name
             message = error.description or ""

@@ -21,6 +21,13 @@ class GeometryColumn(TypeDecorator):
 
     impl = LargeBinary
     cache_ok = True
+    # What GeoAlchemy2 reads off a geometry column type when it creates the PostGIS
+    # column and its GiST index.
+    srid = SRID
+    dimension = 2
+    spatial_index = True
+    use_N_D_index = False
+    use_typmod = None
 
     def __init__(self, geometry_type: str = "GEOMETRY"):
         super().__init__()
@@ -28,6 +35,9 @@ class GeometryColumn(TypeDecorator):
 
     def load_dialect_impl(self, dialect):
         """Use a PostGIS geometry on PostgreSQL, a WKB blob elsewhere."""
+        # GeoAlchemy2 also asks without a dialect (probing for rasters): not spatial.
+        if dialect is None:
+            return LargeBinary()
         if dialect.name == "postgresql":
             return dialect.type_descriptor(Geometry(self.geometry_type, srid=SRID))
         return dialect.type_descriptor(LargeBinary())
