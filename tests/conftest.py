@@ -136,3 +136,12 @@ def point_file(tmp_path) -> Path:
         crs="EPSG:4326",
     )
     return write(frame, tmp_path / "points.geojson")
+
+
+def pytest_configure(config):
+    """Stop at once, with a clear message, when the reference boundaries are absent."""
+    if not (BOUNDARIES_DIR / "wroclaw-osiedla.geojson").is_file():
+        raise pytest.UsageError(
+            f"Reference boundaries not found in {BOUNDARIES_DIR}; clone the project "
+            "beside shared/ or set WEBGIS_BOUNDARIES_DIR."
+        )
