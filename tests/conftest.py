@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -53,6 +54,8 @@ def make_app(url: str):
             "SQLALCHEMY_DATABASE_URI": url,
             "WEBGIS_BOUNDARIES_DIR": BOUNDARIES_DIR,
             "SECRET_KEY": "test",
+            # Throttling has its own test; elsewhere many logins come from one address.
+            "WEBGIS_LOGIN_LIMIT": "1000 per minute",
         }
     )
 
@@ -145,3 +148,92 @@ def pytest_configure(config):
             f"Reference boundaries not found in {BOUNDARIES_DIR}; clone the project "
             "beside shared/ or set WEBGIS_BOUNDARIES_DIR."
         )
+
+
+# -- signing in as a person does: through the form, with its CSRF token ---------------
+
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on ``url``, as a browser would submit it."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def log_in(client, email: str, password: str):
+    """Sign in through the login form; returns the response."""
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None):
+    """POST ``data`` with the CSRF token taken from ``form_url`` (default ``url``)."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+# -- staff accounts on the demo data -------------------------------------------------
+
+#: Test-only password, long enough for the policy.
+PASSWORD = "correct-horse-battery"
+STAFF = {
+    "organiser_own": ("org7@test.invalid", "organiser", ["wroclaw:ZTPS-7"]),
+    "organiser_other": ("orgf6@test.invalid", "organiser", ["krakow:F6"]),
+    "planner": ("planner@test.invalid", "planner", []),
+    "admin": ("admin@test.invalid", "admin", []),
+}
+#: Inside osiedle Nadodrze (no. 4), which ZTPS 7 serves (ul. Rydygiera area).
+NADODRZE = Point(17.0309, 51.1202)
+#: Inside osiedle Ołbin, served by ZTPS 8.
+OLBIN = Point(17.045, 51.123)
+
+
+def add_staff() -> None:
+    """One account per role, all with :data:`PASSWORD`."""
+    from webgis import accounts
+
+    for email, role, refs in STAFF.values():
+        accounts.create_user(
+            email, role, email.split("@")[0], PASSWORD, accounts.find_areas(refs)
+        )
+    db.session.commit()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def staff_app(request, tmp_path_factory):
+    """Demo data plus staff accounts; tests may add suggestions, users and areas."""
+    url = _database_url(request.param, tmp_path_factory.mktemp("staff"), "staff")
+    flask_app = make_app(url)
+    with flask_app.app_context():
+        load_demo(BOUNDARIES_DIR)
+        add_staff()
+        db.session.remove()
+    yield flask_app
+    with flask_app.app_context():
+        db.engine.dispose()
+
+
+def client_as(app, who: str):
+    """A test client signed in as one of :data:`STAFF` (or anonymous)."""
+    client = app.test_client()
+    if who != "anonymous":
+        response = log_in(client, STAFF[who][0], PASSWORD)
+        assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
+def new_suggestion(app, point=NADODRZE, title="Brak świetlicy dla młodzieży") -> int:
+    """A public suggestion waiting in the queue; returns its id."""
+    from webgis import geography, moderation
+
+    with app.app_context():
+        city = geography.get_city("wroclaw")
+        feature = moderation.submit_suggestion(
+            city, "needs_resources", point, {"title": title, "kind": "need"}
+        )
+        return feature.id

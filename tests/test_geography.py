@@ -123,6 +123,12 @@ def test_city_code_must_be_a_slug(runner):
     assert db.session.query(City).count() == 0
 
 
+def test_city_code_may_not_hide_an_app_page(runner):
+    result = runner.invoke(args=["cities", "add", "admin", "Adminowo"])
+    assert result.exit_code == 1 and "zarezerwowany" in result.output
+    assert db.session.query(City).count() == 0
+
+
 def import_city(runner, tmp_path, frame=None):
     runner.invoke(args=["cities", "add", "testowo", "Testowo"])
     path = write(frame if frame is not None else two_units(), tmp_path / "t.gpkg")

@@ -14,6 +14,7 @@ from webgis.config import Config
 from webgis.errors import register_error_handlers
 from webgis.extensions import babel, db
 from webgis.paths import resource_dir
+from webgis.security import init_security
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,12 +31,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    init_security(app)
     app.extensions["webgis.layers"] = layers.discover()
 
-    from webgis.views import api, main
+    from webgis.views import admin, api, auth, main, moderation
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (main.bp, api.bp, auth.bp, admin.bp, moderation.bp):
+        app.register_blueprint(blueprint)
+    # The JSON API is read-only for now; it gets token or header-based CSRF when it
+    # starts taking writes.
     register_error_handlers(app)
     app.before_request(_remember_language)
     app.context_processor(_template_globals)

@@ -9,10 +9,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from webgis import geography
+from webgis import accounts, geography
 from webgis.boundaries import prepare_units, read_boundary_file
 from webgis.database import init_db
-from webgis.demo import load_demo
+from webgis.demo import demo_accounts, load_demo
 from webgis.errors import WebgisError
 
 
@@ -105,12 +105,59 @@ def service_areas_import(city_code, csv_file):
         _report(geography.assign_service_areas(city, csv_file))
 
 
+users_group = click.Group("users", help="Konta użytkowników.")
+
+
+@users_group.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
+@click.option(
+    "--area",
+    "areas",
+    multiple=True,
+    metavar="CITY:CODE",
+    help="A service area of an organiser, e.g. wroclaw:ZTPS-7 (repeatable).",
+)
+@click.option("--name", "display_name", default="", help="Name shown in the app.")
+@with_appcontext
+def users_add(email, role, areas, display_name):
+    """Add an account; its generated password is printed once."""
+    with _refusal():
+        found = accounts.find_areas(list(areas))
+        user, password = accounts.save_user(None, email, role, display_name, found)
+    click.echo(f"{user.email} ({user.role}) hasło: {password}")
+
+
+@users_group.command("passwd")
+@click.argument("email")
+@with_appcontext
+def users_passwd(email):
+    """Give an account a new generated password (printed once)."""
+    with _refusal():
+        user = accounts.get_user_by_email(email)
+        password = accounts.reset_password(user)
+    click.echo(f"{user.email} nowe hasło: {password}")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list():
+    """Show every account with its role, areas and whether it is active."""
+    for user in accounts.list_users():
+        state = "" if user.active else "  [nieaktywne]"
+        areas = " ".join(user.area_refs())
+        click.echo(f"{user.email}\t{user.role}\t{areas}{state}")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
     """Load both demo cities from WEBGIS_BOUNDARIES_DIR."""
     with _refusal():
         _report(load_demo(Path(current_app.config["WEBGIS_BOUNDARIES_DIR"])))
+        click.echo("Konta demonstracyjne (hasła są nowe przy każdym uruchomieniu):")
+        for user, password in demo_accounts():
+            click.echo(f"  {user.role:10} {user.email}  hasło: {password}")
 
 
 @click.command("serve")
@@ -128,7 +175,8 @@ def serve(host, port):
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to ``app.cli`` (and so to ``webgis`` and ``flask``)."""
-    for command in (db_group, cities_group, boundaries_group, areas_group, demo, serve):
+    commands = (db_group, cities_group, boundaries_group, areas_group, users_group)
+    for command in (*commands, demo, serve):
         app.cli.add_command(command)
 
 

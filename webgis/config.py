@@ -43,6 +43,15 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "pl"
         self.WEBGIS_LANGUAGES = ("pl", "en", "uk")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Behind https (directly or via a proxy that sets X-Forwarded-Proto): Secure
+        # cookies. HSTS is sent on https requests whatever this says.
+        self.WEBGIS_HTTPS = env.get("WEBGIS_HTTPS", "0") == "1"
+        self.WEBGIS_PROXY_HOPS = int(env.get("WEBGIS_PROXY_HOPS", "0"))
+        # Failed logins allowed per address; with several processes, point the limiter
+        # at a shared store (e.g. redis://...) so they count together.
+        self.WEBGIS_LOGIN_LIMIT = env.get("WEBGIS_LOGIN_LIMIT", "5 per minute")
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
 
     def as_dict(self) -> dict:
         """Return the settings as a mapping for ``app.config.from_mapping``."""

@@ -3,7 +3,8 @@
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from webgis import models  # noqa: F401  (registers the tables)
+# Importing the modules that declare tables registers them with the metadata.
+from webgis import accounts, audit, features, models, vocabularies  # noqa: F401
 from webgis.errors import WebgisError
 from webgis.extensions import db
 
@@ -26,4 +27,5 @@ def init_db() -> str:
                 "jako administrator bazy (CREATE EXTENSION postgis)."
             ) from exc
     db.create_all()
+    vocabularies.seed()
     return engine.url.render_as_string(hide_password=True)

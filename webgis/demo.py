@@ -3,10 +3,11 @@
 import tomllib
 from pathlib import Path
 
-from webgis import geography
+from webgis import accounts, geography
+from webgis.accounts import User
 from webgis.boundaries import prepare_units, read_boundary_file
 from webgis.database import init_db
-from webgis.errors import WebgisError
+from webgis.errors import NotFound, WebgisError
 from webgis.paths import resource_dir
 
 
@@ -40,3 +41,32 @@ def load_demo(boundaries_dir: Path) -> list[str]:
             city, boundaries_dir / spec["service_areas"]
         )
     return notes
+
+
+#: One account per role, as issue #3 describes the demo; passwords are generated.
+DEMO_ACCOUNTS = (
+    (
+        "organizator.ztps7@demo.invalid",
+        "organiser",
+        "Organizatorka ZTPS 7",
+        ["wroclaw:ZTPS-7"],
+    ),
+    ("organizator.f6@demo.invalid", "organiser", "Organizator Filii 6", ["krakow:F6"]),
+    ("planista@demo.invalid", "planner", "Planistka", []),
+    ("admin@demo.invalid", "admin", "Administrator", []),
+)
+
+
+def demo_accounts() -> list[tuple[User, str]]:
+    """Create (or refresh) the demo accounts with new random passwords."""
+    created = []
+    for email, role, name, refs in DEMO_ACCOUNTS:
+        areas = accounts.find_areas(refs)
+        try:
+            user = accounts.get_user_by_email(email)
+        except NotFound:
+            created.append(accounts.save_user(None, email, role, name, areas))
+            continue
+        accounts.save_user(user, email, role, name, areas, active=True)
+        created.append((user, accounts.reset_password(user)))
+    return created

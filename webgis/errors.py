@@ -18,15 +18,22 @@ class WebgisError(Exception):
         self.problems = list(problems or [])
 
     def __str__(self) -> str:
+        # Messages may be lazy translations: they become text in the reader's language.
         if not self.problems:
-            return self.message
-        return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+            return str(self.message)
+        return str(self.message) + "\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
 class NotFound(WebgisError):
     """A city, unit or service area that does not exist."""
 
     status = 404
+
+
+class Forbidden(WebgisError):
+    """The signed-in user's role or areas do not allow this."""
+
+    status = 403
 
 
 class ImportRefused(WebgisError):
@@ -62,8 +69,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(WebgisError)
     def handle_domain_error(error: WebgisError):
-        title = _("Nie znaleziono") if error.status == 404 else _("Błąd")
-        return _render(error.status, title, error.message, error.problems)
+        titles = {404: _("Nie znaleziono"), 403: _("Brak uprawnień")}
+        title = titles.get(error.status, _("Błąd"))
+        return _render(error.status, title, str(error.message), error.problems)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -16,6 +16,7 @@ import pandas as pd
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from webgis import audit
 from webgis.boundaries import STORAGE_CRS, BoundaryImport
 from webgis.errors import ImportRefused, NotFound, WebgisError
 from webgis.extensions import db
@@ -23,6 +24,20 @@ from webgis.models import City, ServiceArea, Unit
 from webgis.service_areas import natural_key, parse_assignments, union_of_units
 
 CITY_CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+#: First path segments the app uses itself; a city with such a code would be hidden.
+RESERVED_CODES = frozenset(
+    {
+        "account",
+        "admin",
+        "api",
+        "embed",
+        "kiosk",
+        "login",
+        "logout",
+        "moderation",
+        "static",
+    }
+)
 
 
 @contextmanager
@@ -61,6 +76,21 @@ def get_service_area(city: City, code: str) -> ServiceArea:
     return area
 
 
+def areas_touching(city: City, geometry) -> list[ServiceArea]:
+    """The city's service areas that the geometry touches or lies in."""
+    return [
+        a for a in city.service_areas if a.geometry and a.geometry.intersects(geometry)
+    ]
+
+
+def area_containing(city: City, geometry) -> ServiceArea | None:
+    """The service area holding the geometry's representative point, if any."""
+    point = geometry.representative_point()
+    touching = areas_touching(city, geometry)
+    inside = [a for a in touching if a.geometry.covers(point)]
+    return (inside or touching or [None])[0]
+
+
 def add_city(
     code: str, name: str, unit_kind: str = "jednostka", area_kind: str = "obszar"
 ) -> City:
@@ -70,6 +100,8 @@ def add_city(
             f"Kod miasta {code!r} jest niepoprawny: małe litery, cyfry i myślniki, "
             "od litery (np. 'wroclaw')."
         )
+    if code in RESERVED_CODES:
+        raise WebgisError(f"Kod miasta {code!r} jest zarezerwowany przez aplikację.")
     if not name.strip():
         raise WebgisError("Nazwa miasta nie może być pusta.")
     with transaction():
@@ -78,6 +110,7 @@ def add_city(
             city = City(code=code)
             db.session.add(city)
         city.name, city.unit_kind, city.area_kind = name.strip(), unit_kind, area_kind
+        audit.record("cities.save", code, city.name)
     return city
 
 
@@ -109,6 +142,7 @@ def replace_units(city: City, prepared: BoundaryImport) -> list[str]:
             )
         db.session.flush()
         _refresh_area_geometries(city)
+        audit.record("boundaries.import", city.code, f"{len(incoming)} units")
     notes.insert(0, f"{city.name}: zapisano {len(incoming)} jednostek.")
     return notes
 
@@ -138,10 +172,68 @@ def assign_service_areas(city: City, path: Path | str) -> list[str]:
                 city.service_areas.remove(area)
         db.session.flush()
         _refresh_area_geometries(city)
+        audit.record("service_areas.import", city.code, f"{len(plan.areas)} areas")
     summary = (
         f"{city.name}: {len(plan.areas)} obszarów z {len(plan.assignments)} jednostek."
     )
     return [summary, *plan.notes]
+
+
+def reassign_units(city: City, assignment: dict[int, str | None]) -> list[str]:
+    """Move units between service areas (``{unit number: area code or None}``).
+
+    Area geometries are recomputed in the same transaction, so maps and statistics
+    follow at once. Returns one line per unit that moved.
+    """
+    units = {u.number: u for u in city.units}
+    areas = {a.code: a for a in city.service_areas}
+    unknown = [str(n) for n in assignment if n not in units]
+    unknown += [c for c in assignment.values() if c is not None and c not in areas]
+    if unknown:
+        raise WebgisError(
+            _("Nieznane jednostki lub obszary: %(what)s.", what=", ".join(unknown))
+        )
+    moved = []
+    with transaction():
+        for number, code in assignment.items():
+            unit = units[number]
+            before = unit.service_area.code if unit.service_area else None
+            if before == code:
+                continue
+            unit.service_area = areas[code] if code else None
+            unit.assignment_status = "confirmed" if code else None
+            moved.append(f"{unit.number} {unit.name}: {before or '—'} → {code or '—'}")
+        db.session.flush()
+        _refresh_area_geometries(city)
+        if moved:
+            audit.record("service_areas.reassign", city.code, "\n".join(moved))
+    return moved
+
+
+def add_service_area(city: City, code: str, name: str) -> ServiceArea:
+    """A new, still empty service area (units are then moved into it)."""
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or not name:
+        raise WebgisError(_("Podaj kod i nazwę obszaru."))
+    if any(a.code == code for a in city.service_areas):
+        raise WebgisError(_("Obszar %(code)s już istnieje.", code=code))
+    with transaction():
+        area = ServiceArea(city=city, code=code, name=name, sort_key=natural_key(code))
+        db.session.add(area)
+        audit.record("service_areas.add", f"{city.code}:{code}", name)
+    return area
+
+
+def remove_service_area(city: City, code: str) -> None:
+    """Delete a service area that no longer has units (teams get merged)."""
+    area = get_service_area(city, code)
+    if area.units:
+        raise WebgisError(
+            _("Obszar %(code)s ma jeszcze jednostki; najpierw je przenieś.", code=code)
+        )
+    with transaction():
+        city.service_areas.remove(area)
+        audit.record("service_areas.remove", f"{city.code}:{code}", area.name)
 
 
 def _refresh_area_geometries(city: City) -> None:

@@ -1,6 +1,6 @@
 """Pages a person reads: choose a city, its map of service areas, one area."""
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from webgis import geography, maps
 
@@ -15,6 +15,11 @@ def map_assets() -> maps.MapAssets:
         tiles_url=current_app.config["WEBGIS_TILES_URL"],
         tiles_attribution=current_app.config["WEBGIS_TILES_ATTRIBUTION"],
     )
+
+
+def render_map(fmap) -> maps.RenderedMap:
+    """A folium map's pieces, its inline scripts carrying this page's CSP nonce."""
+    return maps.render(fmap, nonce=getattr(request, "csp_nonce", ""))
 
 
 @bp.get("/")
@@ -40,7 +45,7 @@ def city_map(city_code: str):
         areas, geography.units_frame(city), labels, map_assets()
     )
     return render_template(
-        "main/map.html", city=city, legend=legend, rendered=maps.render(fmap)
+        "main/map.html", city=city, legend=legend, rendered=render_map(fmap)
     )
 
 
@@ -56,5 +61,5 @@ def service_area(city_code: str, area_code: str):
         map_assets(),
     )
     return render_template(
-        "main/area.html", city=city, area=area, rendered=maps.render(fmap)
+        "main/area.html", city=city, area=area, rendered=render_map(fmap)
     )

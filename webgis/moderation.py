@@ -1,0 +1,130 @@
+"""Public suggestions: drafts owned by no one, accepted or rejected by staff."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask_babel import lazy_gettext as _l
+from shapely.affinity import translate
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+
+from webgis import audit, geography, permissions
+from webgis.errors import NotFound, WebgisError
+from webgis.extensions import db
+from webgis.features import Feature
+from webgis.models import City, ServiceArea
+
+
+def submit_suggestion(
+    city: City, layer: str, geometry: BaseGeometry, properties: dict
+) -> Feature:
+    """Store a suggestion in the queue of the service area that contains it.
+
+    Raises :class:`WebgisError` for a place outside every service area of the city.
+    """
+    area = geography.area_containing(city, geometry)
+    if area is None:
+        raise WebgisError(_l("To miejsce leży poza miastem %(city)s.", city=city.name))
+    with geography.transaction():
+        feature = Feature(
+            city=city,
+            layer=layer,
+            geometry=geometry,
+            status="draft",
+            properties=dict(properties),
+            moderation="pending",
+            queue_area=area,
+        )
+        db.session.add(feature)
+        db.session.flush()
+        audit.record("suggestion.submit", f"feature:{feature.id}", area.code, actor="")
+    return feature
+
+
+def _pending():
+    return select(Feature).where(Feature.moderation == "pending")
+
+
+def queue(user, area: ServiceArea | None = None) -> list[Feature]:
+    """Suggestions waiting for this user (their areas; everything for planners)."""
+    query = _pending().order_by(Feature.created_at)
+    if area is not None:
+        permissions.check_area(user, area)
+        query = query.where(Feature.queue_area_id == area.id)
+    elif not user.sees_everything:
+        query = query.where(Feature.queue_area_id.in_([a.id for a in user.areas]))
+    return list(db.session.scalars(query))
+
+
+def queue_counts(user) -> list[tuple[ServiceArea, int]]:
+    """How many suggestions wait in each area the user works in."""
+    counts = Counter(f.queue_area_id for f in db.session.scalars(_pending()))
+    if user.sees_everything:
+        areas = db.session.scalars(select(ServiceArea).order_by(ServiceArea.sort_key))
+    else:
+        areas = user.areas
+    return [(a, counts.get(a.id, 0)) for a in areas]
+
+
+def get_suggestion(user, feature_id: int) -> Feature:
+    """A pending suggestion the user may moderate, or 404/403."""
+    feature = db.session.get(Feature, feature_id)
+    if feature is None or feature.moderation != "pending":
+        raise NotFound(_l("Nie ma takiej propozycji w kolejce."))
+    permissions.check_area(user, feature.queue_area)
+    return feature
+
+
+def moved_geometry(feature: Feature, longitude: float, latitude: float):
+    """The feature's geometry shifted so its marker is at the given place.
+
+    None when the place is where the marker already is (within about a centimetre);
+    an area keeps its shape and is moved as a whole.
+    """
+    anchor = feature.geometry.representative_point()
+    dx, dy = longitude - anchor.x, latitude - anchor.y
+    if abs(dx) < 1e-7 and abs(dy) < 1e-7:
+        return None
+    return translate(feature.geometry, dx, dy)
+
+
+def accept(
+    user,
+    feature: Feature,
+    properties: dict | None = None,
+    location: tuple[float, float] | None = None,
+) -> Feature:
+    """Publish a suggestion, optionally corrected first.
+
+    ``location`` (longitude, latitude) moves its marker; the new place must touch one
+    of the user's areas.
+    """
+    permissions.check_area(user, feature.queue_area)
+    geometry = moved_geometry(feature, *location) if location else None
+    with geography.transaction():
+        if geometry is not None:
+            permissions.check_geometry(user, feature.city, geometry)
+            feature.geometry = geometry
+            feature.queue_area = geography.area_containing(feature.city, geometry)
+        if properties:
+            feature.properties = {**feature.properties, **properties}
+        feature.status, feature.moderation = "published", "accepted"
+        feature.updated_by_id = user.id
+        edited = "moved" if geometry is not None else ""
+        audit.record("suggestion.accept", f"feature:{feature.id}", edited, actor=user)
+    return feature
+
+
+def reject(user, feature: Feature, reason: str) -> Feature:
+    """Turn a suggestion down with a reason; it stays archived, never public."""
+    permissions.check_area(user, feature.queue_area)
+    reason = (reason or "").strip()
+    if not reason:
+        raise WebgisError(_l("Podaj powód odrzucenia."))
+    with geography.transaction():
+        feature.status, feature.moderation = "archived", "rejected"
+        feature.moderation_note = reason
+        feature.updated_by_id = user.id
+        audit.record("suggestion.reject", f"feature:{feature.id}", reason, actor=user)
+    return feature

@@ -1,0 +1,76 @@
+"""Who may do what: roles, and organisers' service areas.
+
+Every view and API call that reads drafts or changes data goes through these checks on
+the server; hiding a button is never the protection.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from shapely.geometry.base import BaseGeometry
+
+from webgis import geography
+from webgis.errors import Forbidden
+from webgis.extensions import login_manager
+from webgis.models import City, ServiceArea
+
+
+def role_required(*roles: str):
+    """View decorator: sign in first (anonymous), or 403 when the role does not fit."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                raise Forbidden(_l("Twoja rola nie pozwala na to działanie."))
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def works_in(user, area: ServiceArea | None) -> bool:
+    """Whether the user may edit and moderate in this service area."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.sees_everything:
+        return True
+    return area is not None and area in user.areas
+
+
+def check_area(user, area: ServiceArea | None) -> None:
+    """Refuse work in an area that is not the user's, naming the user's areas."""
+    if not works_in(user, area):
+        raise Forbidden(
+            _l(
+                "To nie jest Twój obszar; możesz działać w: %(areas)s.",
+                areas=_area_names(user),
+            )
+        )
+
+
+def check_geometry(user, city: City, geometry: BaseGeometry) -> list[ServiceArea]:
+    """Refuse a new or moved geometry that touches none of the user's areas.
+
+    A feature belongs to every service area its geometry touches; an organiser may
+    place it when at least one of those is theirs. Returns the areas touched.
+    """
+    touched = geography.areas_touching(city, geometry)
+    if user.sees_everything or set(touched) & set(user.areas):
+        return touched
+    raise Forbidden(
+        _l(
+            "Ta lokalizacja leży poza Twoimi obszarami (%(areas)s).",
+            areas=_area_names(user),
+        )
+    )
+
+
+def _area_names(user) -> str:
+    return ", ".join(a.name for a in getattr(user, "areas", [])) or "—"
