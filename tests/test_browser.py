@@ -6,7 +6,14 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.conftest import BOUNDARIES_DIR, make_app
+from tests.conftest import (
+    BOUNDARIES_DIR,
+    NADODRZE,
+    PASSWORD,
+    STAFF,
+    add_staff,
+    make_app,
+)
 from webgis.demo import load_demo
 from webgis.extensions import db
 
@@ -17,18 +24,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory):
-    """The demo served on a free local port by a real WSGI server."""
+def live_app(tmp_path_factory):
+    """The demo, with staff accounts, served on a free port by a real WSGI server."""
     app = make_app(f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}")
     with app.app_context():
         load_demo(BOUNDARIES_DIR)
+        add_staff()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture
+def live_url(live_app):
+    """The address of the live demo server."""
+    return live_app.config["LIVE_URL"]
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +65,16 @@ def page(browser):
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # Console errors include Content-Security-Policy violations; failed tile loads
+    # (no internet here) are expected and not the page's fault.
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and "Failed to load resource" not in msg.text
+            and page.errors.append(msg.text)
+        ),
+    )
     yield page
     context.close()
 
@@ -110,3 +135,83 @@ def test_not_found_page_in_the_browser(page, live_url):
     assert response.status == 404
     expect(page.get_by_role("heading", name="Nie znaleziono")).to_be_visible()
     expect(page.get_by_text("Nie ma miasta „gdansk”.")).to_be_visible()
+
+
+def log_in(page, live_url, who):
+    page.goto(f"{live_url}/login")
+    page.get_by_label("E-mail").fill(STAFF[who][0])
+    page.get_by_label("Hasło").fill(PASSWORD)
+    page.get_by_role("button", name="Zaloguj").click()
+    page.wait_for_url("**/account")
+
+
+def test_organiser_logs_in_through_the_form_and_sees_own_area(page, live_url):
+    log_in(page, live_url, "organiser_own")
+    expect(page.get_by_role("link", name="ZTPS 7 Nadodrze")).to_be_visible()
+    expect(page.get_by_role("link", name="Filia nr 6")).to_have_count(0)
+    expect(page.get_by_role("link", name="Administracja")).to_have_count(0)
+    page.get_by_role("link", name="ZTPS 7 Nadodrze").click()
+    expect(page.get_by_role("cell", name="Nadodrze przybliżone")).to_be_visible()
+    assert page.errors == []
+
+
+def test_wrong_password_keeps_the_email_and_says_why(page, live_url):
+    page.goto(f"{live_url}/login")
+    page.get_by_label("E-mail").fill(STAFF["planner"][0])
+    page.get_by_label("Hasło").fill("not the password")
+    page.get_by_role("button", name="Zaloguj").click()
+    expect(page.get_by_text("Nieprawidłowy e-mail lub hasło")).to_be_visible()
+    expect(page.get_by_label("E-mail")).to_have_value(STAFF["planner"][0])
+    assert page.errors == []
+
+
+def test_admin_moves_a_unit_and_the_map_follows(page, live_url):
+    log_in(page, live_url, "admin")
+    page.get_by_role("link", name="Administracja").click()
+    page.get_by_role("link", name="Obszary: Kraków").click()
+    page.get_by_label("Bieńczyce").select_option("F4")
+    page.get_by_role("button", name="Zapisz przypisanie").click()
+    expect(page.get_by_text("Przeniesiono jednostek: 1.")).to_be_visible()
+    page.goto(f"{live_url}/krakow/areas/F4")
+    expect(page.get_by_role("cell", name="Bieńczyce")).to_be_visible()
+    expect(page.locator("path.unit")).to_have_count(2)
+    page.goto(f"{live_url}/admin/krakow/service-areas")
+    page.get_by_label("Bieńczyce").select_option("F9")
+    page.get_by_role("button", name="Zapisz przypisanie").click()
+    expect(page.get_by_text("Przeniesiono jednostek: 1.")).to_be_visible()
+    assert page.errors == []
+
+
+def test_admin_pages_render_without_errors(page, live_url):
+    log_in(page, live_url, "admin")
+    for path, heading, content in [
+        ("/admin/users", "Użytkownicy", "org7@test.invalid"),
+        ("/admin/vocabularies", "Słowniki", "mental_health"),
+        ("/admin/audit", "Dziennik zdarzeń", "login.success"),
+        ("/moderation/", "Propozycje mieszkańców", "Filia nr 6"),
+    ]:
+        page.goto(live_url + path)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        expect(page.get_by_role("cell", name=content).first).to_be_visible()
+    assert page.errors == []
+
+
+def test_organiser_accepts_a_suggestion_from_the_queue(page, live_url, request):
+    from webgis import geography, moderation
+
+    app = request.getfixturevalue("live_app")
+    with app.app_context():
+        moderation.submit_suggestion(
+            geography.get_city("wroclaw"),
+            "needs_resources",
+            NADODRZE,
+            {"title": "Ławki przy Rydygiera", "kind": "need"},
+        )
+    log_in(page, live_url, "organiser_own")
+    page.get_by_role("link", name="Propozycje", exact=True).click()
+    page.get_by_role("link", name="Ławki przy Rydygiera").click()
+    page.get_by_label("Tytuł").fill("Ławki przy ul. Rydygiera")
+    page.get_by_role("button", name="Przyjmij i opublikuj").click()
+    expect(page.get_by_text("Propozycja opublikowana.")).to_be_visible()
+    expect(page.get_by_role("link", name="Ławki przy ul. Rydygiera")).to_have_count(0)
+    assert page.errors == []

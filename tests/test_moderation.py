@@ -1,0 +1,149 @@
+"""Public suggestions wait in their area's queue until staff accept or reject them."""
+
+import pytest
+from shapely.geometry import Point
+
+from tests.conftest import NADODRZE, OLBIN, client_as, csrf_token, new_suggestion
+from webgis import audit, geography, moderation
+from webgis.errors import WebgisError
+from webgis.extensions import db
+from webgis.features import Feature
+
+KRAKOW_MAIN_SQUARE = Point(19.9373, 50.0617)
+
+
+def feature(app, feature_id) -> Feature:
+    with app.app_context():
+        found = db.session.get(Feature, feature_id)
+        db.session.expunge(found)
+        return found
+
+
+def post(client, url, data):
+    return client.post(url, data={"csrf_token": csrf_token(client, "/account"), **data})
+
+
+def accept_data(point, title="Świetlica"):
+    return {
+        "accept-title": title,
+        "accept-description": "Poprawione",
+        "accept-latitude": str(point.y),
+        "accept-longitude": str(point.x),
+    }
+
+
+def test_suggestion_is_a_draft_owned_by_no_one_in_its_areas_queue(staff_app):
+    suggestion = feature(staff_app, new_suggestion(staff_app))
+    assert suggestion.status == "draft" and suggestion.moderation == "pending"
+    assert suggestion.created_by_id is None
+    with staff_app.app_context():
+        assert db.session.get(Feature, suggestion.id).queue_area.code == "ZTPS-7"
+        assert audit.recent(action="suggestion.submit")[0].target == (
+            f"feature:{suggestion.id}"
+        )
+
+
+def test_suggestion_outside_the_city_is_refused(staff_app):
+    with staff_app.app_context():
+        before = db.session.query(Feature).count()
+        with pytest.raises(WebgisError, match="poza miastem Wrocław"):
+            moderation.submit_suggestion(
+                geography.get_city("wroclaw"),
+                "needs_resources",
+                KRAKOW_MAIN_SQUARE,
+                {"title": "x"},
+            )
+        assert db.session.query(Feature).count() == before
+
+
+def test_queue_counts_what_waits_in_each_of_my_areas(staff_app):
+    new_suggestion(staff_app)
+    page = client_as(staff_app, "organiser_own").get("/moderation/")
+    text = page.get_data(as_text=True)
+    assert "ZTPS 7 Nadodrze" in text and "Filia nr 6" not in text
+    other = client_as(staff_app, "organiser_other").get("/moderation/")
+    assert "Brak świetlicy" not in other.get_data(as_text=True)
+    with staff_app.app_context():
+        from webgis.accounts import get_user_by_email
+
+        counts = dict(
+            (a.code, n)
+            for a, n in moderation.queue_counts(get_user_by_email("org7@test.invalid"))
+        )
+        assert counts["ZTPS-7"] >= 1
+
+
+def test_accept_after_editing_publishes_the_corrected_text(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    response = post(
+        client,
+        f"/moderation/{sid}/accept",
+        accept_data(NADODRZE, "Świetlica dla młodzieży"),
+    )
+    assert response.status_code == 303
+    accepted = feature(staff_app, sid)
+    assert accepted.status == "published" and accepted.moderation == "accepted"
+    assert accepted.properties["title"] == "Świetlica dla młodzieży"
+    assert accepted.properties["kind"] == "need"  # what was not edited stays
+    assert accepted.geometry.equals(NADODRZE)
+
+
+def test_moving_a_suggestion_out_of_my_areas_is_refused_and_changes_nothing(
+    staff_app,
+):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    response = post(client, f"/moderation/{sid}/accept", accept_data(OLBIN))
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "poza Twoimi obszarami (ZTPS 7 Nadodrze)" in text
+    assert f'value="{OLBIN.y}"' in text  # what the moderator typed is still there
+    unchanged = feature(staff_app, sid)
+    assert unchanged.moderation == "pending" and unchanged.geometry.equals(NADODRZE)
+
+
+def test_planner_may_move_a_suggestion_anywhere_in_the_city(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "planner")
+    assert (
+        post(client, f"/moderation/{sid}/accept", accept_data(OLBIN)).status_code == 303
+    )
+    moved = feature(staff_app, sid)
+    assert moved.geometry.distance(OLBIN) < 1e-9
+    with staff_app.app_context():
+        assert db.session.get(Feature, sid).queue_area.code == "ZTPS-8"
+
+
+def test_reject_needs_a_reason(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    response = post(client, f"/moderation/{sid}/reject", {"reject-reason": "  "})
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert feature(staff_app, sid).moderation == "pending"
+    response = post(
+        client, f"/moderation/{sid}/reject", {"reject-reason": "To już jest na mapie"}
+    )
+    assert response.status_code == 303
+    rejected = feature(staff_app, sid)
+    assert rejected.status == "archived" and rejected.moderation == "rejected"
+    assert rejected.moderation_note == "To już jest na mapie"
+
+
+def test_a_decided_suggestion_leaves_the_queue(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "admin")
+    post(client, f"/moderation/{sid}/reject", {"reject-reason": "spam"})
+    assert client.get(f"/moderation/{sid}").status_code == 404
+
+
+XSS = '<script>alert("x")</script>'
+
+
+def test_suggestion_text_is_escaped_in_the_queue_and_detail(staff_app):
+    sid = new_suggestion(staff_app, title=XSS)
+    client = client_as(staff_app, "organiser_own")
+    for url in ("/moderation/", f"/moderation/{sid}"):
+        text = client.get(url).get_data(as_text=True)
+        assert XSS not in text and "&lt;script&gt;" in text, url
