@@ -71,14 +71,21 @@ def app(request, tmp_path):
         db.engine.dispose()
 
 
+def demo_database(backend: str, directory: Path, name: str, staff: bool = False):
+    """An app on a new database with both demo cities (and the staff accounts)."""
+    flask_app = make_app(_database_url(backend, directory, name))
+    with flask_app.app_context():
+        load_demo(BOUNDARIES_DIR)
+        if staff:
+            add_staff()
+        db.session.remove()
+    return flask_app
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def demo_app(request, tmp_path_factory):
     """Both demo cities loaded once per backend; tests must not change it."""
-    url = _database_url(request.param, tmp_path_factory.mktemp("demo"), "demo")
-    flask_app = make_app(url)
-    with flask_app.app_context():
-        load_demo(BOUNDARIES_DIR)
-        db.session.remove()
+    flask_app = demo_database(request.param, tmp_path_factory.mktemp("demo"), "demo")
     yield flask_app
     with flask_app.app_context():
         db.engine.dispose()
@@ -207,12 +214,8 @@ def add_staff() -> None:
 @pytest.fixture(scope="session", params=BACKENDS)
 def staff_app(request, tmp_path_factory):
     """Demo data plus staff accounts; tests may add suggestions, users and areas."""
-    url = _database_url(request.param, tmp_path_factory.mktemp("staff"), "staff")
-    flask_app = make_app(url)
-    with flask_app.app_context():
-        load_demo(BOUNDARIES_DIR)
-        add_staff()
-        db.session.remove()
+    directory = tmp_path_factory.mktemp("staff")
+    flask_app = demo_database(request.param, directory, "staff", staff=True)
     yield flask_app
     with flask_app.app_context():
         db.engine.dispose()

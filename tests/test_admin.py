@@ -1,6 +1,13 @@
 """Administration pages: accounts, the unit-to-area assignment, vocabularies, audit."""
 
-from tests.conftest import PASSWORD, client_as, csrf_token, log_in
+from tests.conftest import (
+    NADODRZE,
+    PASSWORD,
+    client_as,
+    csrf_token,
+    log_in,
+    new_suggestion,
+)
 from webgis import accounts, audit, geography, vocabularies
 from webgis.extensions import db
 
@@ -195,3 +202,64 @@ def test_display_name_is_escaped_everywhere_it_is_shown(staff_app):
         text = response.get_data(as_text=True)
         assert "<img src=x" not in text and '<script>alert("x")' not in text
         assert "&lt;img src=x" in text
+
+
+def test_every_kind_of_change_leaves_an_audit_entry(staff_app):
+    admin = client_as(staff_app, "admin")
+    organiser = client_as(staff_app, "organiser_own")
+    first, second = new_suggestion(staff_app), new_suggestion(staff_app)
+    with staff_app.app_context():
+        term = vocabularies.terms("need_source")[0]
+    steps = [
+        (organiser, f"/moderation/{first}/reject", {"reject-reason": "Duplikat"}),
+        (
+            organiser,
+            f"/moderation/{second}/accept",
+            {
+                "accept-title": "OK",
+                "accept-latitude": str(NADODRZE.y),
+                "accept-longitude": str(NADODRZE.x),
+            },
+        ),
+        (
+            admin,
+            "/admin/krakow/service-areas/new",
+            {"new-code": "AUD", "new-name": "Audyt"},
+        ),
+        (admin, "/admin/krakow/service-areas/AUD/delete", {}),
+        (
+            admin,
+            "/admin/vocabularies",
+            {
+                "term_id": term.id,
+                "label_pl": term.label_pl,
+                "label_en": term.label_en,
+                "label_uk": term.label_uk,
+                "active": "y",
+            },
+        ),
+        (
+            admin,
+            "/admin/vocabularies",
+            {
+                "vocabulary": "need_source",
+                "key": "walk_audit",
+                "label_pl": "Spacer",
+                "label_en": "Walk audit",
+                "label_uk": "Прогулянка",
+                "active": "y",
+            },
+        ),
+    ]
+    for client, url, data in steps:
+        assert post(client, url, data).status_code == 303, url
+    with staff_app.app_context():
+        logged = {(e.action, e.actor) for e in audit.recent(limit=50)}
+    assert {
+        ("suggestion.reject", "org7@test.invalid"),
+        ("suggestion.accept", "org7@test.invalid"),
+        ("service_areas.add", "admin@test.invalid"),
+        ("service_areas.remove", "admin@test.invalid"),
+        ("vocabulary.update", "admin@test.invalid"),
+        ("vocabulary.add", "admin@test.invalid"),
+    } <= logged

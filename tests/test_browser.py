@@ -6,16 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.conftest import (
-    BOUNDARIES_DIR,
-    NADODRZE,
-    PASSWORD,
-    STAFF,
-    add_staff,
-    make_app,
-)
-from webgis.demo import load_demo
-from webgis.extensions import db
+from tests.conftest import NADODRZE, PASSWORD, STAFF, demo_database
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +17,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """The demo, with staff accounts, served on a free port by a real WSGI server."""
-    app = make_app(f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}")
-    with app.app_context():
-        load_demo(BOUNDARIES_DIR)
-        add_staff()
-        db.session.remove()
+    app = demo_database("sqlite", tmp_path_factory.mktemp("live"), "live", staff=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
