@@ -1,18 +1,42 @@
 """Thematic layers: each module of this package declares one ``LAYER = LayerSpec(...)``.
 
 Nothing else registers a layer. The app discovers the modules here at start-up; forms,
-lists, the API and map toggles are generated from the specs, so a new layer is one new
-module (and maybe one popup template).
+validation, lists, the API, popups and map toggles are generated from the specs, so a
+new layer is one new module (and maybe one popup template). Specs hold no framework
+code: labels are Polish source strings marked with :func:`N_` and translated where
+they are shown.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 
-GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon", "Geometry")
+GEOMETRY_TYPES = ("Point", "Polygon", "Geometry")
+FIELD_KINDS = (
+    "text",  # one line
+    "textarea",  # several lines
+    "int",  # a whole number, never negative
+    "date",  # YYYY-MM-DD
+    "year",  # a year such as 2013
+    "bool",
+    "url",
+    "email",
+    "phone",
+    "choice",  # one of ``choices`` or of a vocabulary's terms
+    "multichoice",  # several of them
+    "service_area",  # the code of one of the city's service areas
+    "members",  # organisations with their sector: [{"name", "sector"}]
+    "hours",  # opening hours per weekday: {"mon": [["08:00", "16:00"]], ...}
+    "links",  # ids of features of ``link_layer``
+)
+
+
+def N_(text: str) -> str:  # noqa: N802 (the gettext convention for "mark only")
+    """Mark a Polish source string for translation without translating it here."""
+    return text
 
 
 class LayerRegistryError(ValueError):
@@ -21,24 +45,60 @@ class LayerRegistryError(ValueError):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One attribute of a layer's features."""
+    """One attribute of a layer's features.
+
+    ``vocabulary`` names a controlled vocabulary for choice fields; ``choices`` gives
+    fixed ``(value, label)`` pairs instead. ``when`` limits a field to features whose
+    other field has a value, e.g. ``("kind", "need")``.
+    """
 
     name: str
     label: str
     kind: str = "text"
     required: bool = False
-    choices: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
+    vocabulary: str | None = None
+    when: tuple[str, str] | None = None
+    listed: bool = False
+    searchable: bool = False
+    public: bool = True
+    link_layer: str | None = None
+    help: str = ""
+
+    def __post_init__(self):
+        if self.kind not in FIELD_KINDS:
+            raise LayerRegistryError(
+                f"field {self.name!r}: kind should be one of {FIELD_KINDS}, "
+                f"got {self.kind!r}"
+            )
+        if self.kind in ("choice", "multichoice") and not (
+            self.choices or self.vocabulary
+        ):
+            raise LayerRegistryError(
+                f"field {self.name!r} needs choices or a vocabulary"
+            )
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """Everything the app needs to know about one thematic layer."""
+    """Everything the app needs to know about one thematic layer.
+
+    ``title_field`` names the field that titles a feature; ``category_field`` the one
+    lists filter by; ``public_when`` a boolean field that must be true for the public
+    to see a feature (needs are internal unless marked public); ``colour`` and
+    ``symbol`` style the map.
+    """
 
     key: str
     title: str
     geometry_type: str
     fields: tuple[FieldSpec, ...] = ()
-    style: dict = field(default_factory=dict)
+    title_field: str = "name"
+    category_field: str | None = None
+    public_when: tuple[str, object] | None = None
+    colour: str = "#3366cc"
+    symbol: str = "●"
+    description: str = ""
 
     def __post_init__(self):
         if not self.key.isidentifier():
@@ -48,6 +108,43 @@ class LayerSpec:
                 f"layer {self.key!r}: geometry_type should be one of "
                 f"{GEOMETRY_TYPES}, got {self.geometry_type!r}"
             )
+        names = [f.name for f in self.all_fields]
+        if len(set(names)) != len(names):
+            raise LayerRegistryError(f"layer {self.key!r} declares a field twice")
+        if self.fields and self.title_field not in names:
+            raise LayerRegistryError(
+                f"layer {self.key!r}: title_field {self.title_field!r} is not a field"
+            )
+
+    @property
+    def all_fields(self) -> tuple[FieldSpec, ...]:
+        """The layer's own fields followed by those every layer has."""
+        return self.fields + COMMON_FIELDS
+
+    def get_field(self, name: str) -> FieldSpec:
+        """The field called ``name``."""
+        return next(f for f in self.all_fields if f.name == name)
+
+
+#: Where a feature is and how sure that is: many addresses are known only roughly at
+#: first, and organisers correct the markers flagged as approximate.
+PRECISIONS = (
+    ("address", N_("adres")),
+    ("street", N_("ulica")),
+    ("unit", N_("jednostka (osiedle, dzielnica)")),
+)
+COMMON_FIELDS = (
+    FieldSpec("address", N_("Adres"), searchable=True),
+    FieldSpec(
+        "location_precision",
+        N_("Dokładność lokalizacji"),
+        "choice",
+        required=True,
+        choices=PRECISIONS,
+    ),
+    FieldSpec("sample", N_("Przykład (dane nieprawdziwe)"), "bool"),
+    FieldSpec("data_source", N_("Źródło danych"), "textarea"),
+)
 
 
 def discover(package: ModuleType | None = None) -> dict[str, LayerSpec]:

@@ -70,7 +70,8 @@ def test_wroclaw_map_draws_ten_service_areas_offline(page, live_url):
     page.goto(f"{live_url}/wroclaw/map")
     expect(page.locator("path.service-area")).to_have_count(10)
     expect(page.locator(".area-label", has_text="ZTPS-7")).to_have_count(1)
-    expect(page.locator(".legend li")).to_have_count(10)
+    expect(page.locator('ul[aria-labelledby="legend-title"] li')).to_have_count(10)
+    expect(page.locator('ul[aria-labelledby="layers-title"] li')).to_have_count(4)
     assert page.errors == []
 
 
@@ -88,6 +89,13 @@ def test_units_layer_can_be_switched_on(page, live_url):
 def test_hovering_an_area_shows_its_name_and_residents(page, live_url):
     page.goto(f"{live_url}/krakow/map")
     expect(page.locator("path.service-area")).to_have_count(9)
+    for layer in (
+        "Placówki wsparcia",
+        "Zasoby i potrzeby",
+        "Programy aktywności lokalnej",
+        "Partnerstwa lokalne",
+    ):
+        page.get_by_label(layer).uncheck()
     page.locator(".area-label", has_text="F6").wait_for(state="attached")
     box = page.locator(".area-label", has_text="F6").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 12)

@@ -34,9 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_security(app)
     app.extensions["webgis.layers"] = layers.discover()
 
-    from webgis.views import admin, api, auth, main, moderation
+    from webgis.views import admin, api, auth, features, main, moderation
 
-    for blueprint in (main.bp, api.bp, auth.bp, admin.bp, moderation.bp):
+    for blueprint in (main.bp, api.bp, auth.bp, admin.bp, moderation.bp, features.bp):
         app.register_blueprint(blueprint)
     # The JSON API is read-only for now; it gets token or header-based CSRF when it
     # starts taking writes.

@@ -3,12 +3,17 @@
 import tomllib
 from pathlib import Path
 
-from webgis import accounts, geography
+import shapely
+from shapely.geometry import Point
+
+from webgis import accounts, editing, feature_store, geography
 from webgis.accounts import User
 from webgis.boundaries import prepare_units, read_boundary_file
 from webgis.database import init_db
 from webgis.errors import NotFound, WebgisError
+from webgis.extensions import db
 from webgis.paths import resource_dir
+from webgis.validation import clean_properties
 
 
 def demo_cities() -> list[dict]:
@@ -40,6 +45,7 @@ def load_demo(boundaries_dir: Path) -> list[str]:
         notes += geography.assign_service_areas(
             city, boundaries_dir / spec["service_areas"]
         )
+    notes += demo_features()
     return notes
 
 
@@ -70,3 +76,100 @@ def demo_accounts() -> list[tuple[User, str]]:
         accounts.save_user(user, email, role, name, areas, active=True)
         created.append((user, accounts.reset_password(user)))
     return created
+
+
+def demo_features() -> list[str]:
+    """Load ``data/demo_features.toml``: documented facts and labelled samples.
+
+    Each entry passes the same validation as a form; features already present (same
+    layer and title) are left alone, so a re-run adds nothing twice.
+    """
+    from layers import discover
+
+    with (resource_dir("data") / "demo_features.toml").open("rb") as handle:
+        entries = tomllib.load(handle)["feature"]
+    specs, created, notes = discover(), {}, []
+    for entry in entries:
+        city = geography.get_city(entry["city"])
+        spec = specs[entry["layer"]]
+        properties = _demo_properties(entry)
+        geometry, moved = _demo_geometry(city, spec, entry)
+        if moved:
+            properties["location_precision"] = "unit"
+            notes.append(
+                f"{properties.get(spec.title_field)}: punkt poza jednostką "
+                f"{entry['unit']}, umieszczono w jej środku"
+            )
+        title = properties.get(spec.title_field)
+        existing = [
+            f
+            for f in feature_store.visible(city, spec, _Importer())
+            if f.title_for(spec) == title
+        ]
+        if existing:
+            created[entry.get("key", title)] = existing[0]
+            continue
+        answers = properties.pop("answers", [])
+        values = editing.to_form(spec, properties)
+        cleaned, errors = clean_properties(
+            spec, values, editing.allowed_for(city, None)
+        )
+        if errors:
+            raise WebgisError(f"Dane demonstracyjne: {title}: {errors}")
+        feature = feature_store.create(
+            None, city, spec, geometry, cleaned, entry.get("status", "published")
+        )
+        feature.properties = {**feature.properties, "answers": answers}
+        created[entry.get("key", title)] = feature
+    _link_answers(created)
+    notes.insert(0, f"Obiekty demonstracyjne: {len(entries)} w pliku.")
+    return notes
+
+
+class _Importer:
+    """The command line sees every feature, drafts included."""
+
+    is_authenticated = True
+    sees_everything = True
+
+
+def _demo_properties(entry: dict) -> dict:
+    properties = dict(entry.get("properties", {}))
+    properties["location_precision"] = entry.get("precision", "address")
+    address = entry.get("address") or entry.get("street")
+    if address:
+        properties["address"] = address
+    if entry.get("sample"):
+        properties["sample"] = True
+    properties["data_source"] = entry.get("source", "")
+    properties["answers"] = entry.get("answers", [])
+    return properties
+
+
+def _demo_geometry(city, spec, entry):
+    """The entry's geometry and whether its point had to move into its unit."""
+    units = {u.number: u.geometry for u in city.units}
+    if spec.geometry_type == "Polygon":
+        return shapely.union_all(
+            [units[n] for n in entry.get("units", [entry["unit"]])]
+        ), False
+    unit = units[entry["unit"]]
+    if "lon" in entry and "lat" in entry:
+        point = Point(entry["lon"], entry["lat"])
+        if unit.covers(point):
+            return point, False
+        return unit.representative_point(), True
+    return unit.representative_point(), False
+
+
+def _link_answers(created: dict) -> None:
+    """Resolve the sample resources' ``answers`` keys to feature ids."""
+    for feature in created.values():
+        keys = (feature.properties or {}).get("answers") or []
+        ids = [created[k].id for k in keys if k in created]
+        properties = {k: v for k, v in feature.properties.items() if k != "answers"}
+        if ids:
+            properties["answers"] = ids
+        if properties != feature.properties:
+            feature.properties = properties
+    db.session.commit()

@@ -63,3 +63,33 @@ class Feature(db.Model):
         """What lists and queues call the feature."""
         props = self.properties or {}
         return str(props.get("title") or props.get("name") or f"#{self.id}")
+
+    def title_for(self, spec) -> str:
+        """The feature's title as its layer defines it."""
+        return str((self.properties or {}).get(spec.title_field) or self.title)
+
+    @property
+    def precision(self) -> str:
+        """How exactly the place is known: address, street or unit."""
+        return (self.properties or {}).get("location_precision") or "address"
+
+
+class Revision(db.Model):
+    """A feature as it was after one change: the history and what restores use."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("features.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=_now)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    properties: Mapped[dict] = mapped_column(JSON, default=dict)
+    geometry: Mapped[BaseGeometry] = mapped_column(GeometryColumn("GEOMETRY"))

@@ -15,6 +15,7 @@ import folium
 import geopandas as gpd
 from flask_babel import format_number
 from flask_babel import gettext as _
+from folium.plugins import MarkerCluster
 from markupsafe import Markup, escape
 
 #: Qualitative colours (ColorBrewer Paired and Dark2), distinguishable side by side.
@@ -41,12 +42,37 @@ UNIT_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.05, "dashArray":
 
 @dataclass(frozen=True)
 class MapAssets:
-    """Where the browser fetches Leaflet and the background tiles from."""
+    """Where the browser fetches Leaflet, its plugins and the background tiles from.
 
-    leaflet_js: str
-    leaflet_css: str
+    ``vendor`` is the URL prefix of ``webgis/static/vendor/``.
+    """
+
+    vendor: str
     tiles_url: str
     tiles_attribution: str
+
+    def url(self, path: str) -> str:
+        """The URL of a vendored file."""
+        return self.vendor.rstrip("/") + "/" + path
+
+
+@dataclass(frozen=True)
+class MapFeature:
+    """A feature as a map shows it: where, its popup (escaped HTML), how sure."""
+
+    geometry: object
+    popup: Markup
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One thematic layer for the map: a toggle, a colour and its features."""
+
+    key: str
+    title: str
+    colour: str
+    features: list[MapFeature]
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,7 @@ class LegendEntry:
 
     colour: str
     label: str
+    is_layer: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,7 +99,11 @@ def area_colours(codes: list[str]) -> dict[str, str]:
 
 
 def city_map(
-    areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame, labels: dict, assets: MapAssets
+    areas: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    labels: dict,
+    assets: MapAssets,
+    layers: list[MapLayer] = (),
 ) -> tuple[folium.Map, list[LegendEntry]]:
     """The city's service areas, coloured and labelled, over a toggleable unit layer.
 
@@ -100,9 +131,12 @@ def city_map(
     unit_group = folium.FeatureGroup(name=labels["unit_kind"], show=False)
     _unit_polygons(units).add_to(unit_group)
     unit_group.add_to(fmap)
+    for layer in layers:
+        _thematic_layer(layer, assets).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     _fit(fmap, units if not units.empty else areas)
     legend = [LegendEntry(colours[r.code], r.name) for r in areas.itertuples()]
+    legend += [LegendEntry(layer.colour, layer.title, True) for layer in layers]
     return fmap, legend
 
 
@@ -115,6 +149,98 @@ def area_map(
     _area_polygons(area, colours, fill_opacity=0.15).add_to(fmap)
     _unit_polygons(units).add_to(fmap)
     _fit(fmap, units if not units.empty else area)
+    return fmap
+
+
+def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
+    """A toggleable group: areas as polygons, points clustered when they crowd."""
+    group = folium.FeatureGroup(name=layer.title, show=True)
+    cluster = MarkerCluster(name=layer.title, control=False)
+    cluster.default_js = [
+        ("markerclusterjs", assets.url("markercluster/leaflet.markercluster.js"))
+    ]
+    cluster.default_css = [
+        ("markerclustercss", assets.url("markercluster/MarkerCluster.css")),
+        ("markerclusterdefault", assets.url("markercluster/MarkerCluster.Default.css")),
+    ]
+    for feature in layer.features:
+        popup = folium.Popup(str(feature.popup), max_width=320)
+        css = f"feature feature-{layer.key}" + (
+            " approximate" if feature.approximate else ""
+        )
+        if feature.geometry.geom_type == "Point":
+            folium.CircleMarker(
+                location=(feature.geometry.y, feature.geometry.x),
+                radius=8,
+                color=layer.colour,
+                fill=True,
+                fill_opacity=0.4 if feature.approximate else 0.85,
+                dash_array="4" if feature.approximate else None,
+                class_name=css,
+                popup=popup,
+            ).add_to(cluster)
+        else:
+            folium.GeoJson(
+                feature.geometry.__geo_interface__,
+                style_function=lambda _f, c=layer.colour, k=css: {
+                    "color": c,
+                    "weight": 2,
+                    "fillOpacity": 0.15,
+                    "className": k,
+                },
+                popup=popup,
+            ).add_to(group)
+    cluster.add_to(group)
+    return group
+
+
+def editor_map(units: gpd.GeoDataFrame, geometry, assets: MapAssets) -> folium.Map:
+    """The map of a feature form: the city's units and the current geometry.
+
+    ``static/js/feature-editor.js`` adds clicking, dragging and drawing.
+    """
+    fmap = _base_map(assets)
+    fmap.default_js = [
+        *fmap.default_js,
+        ("geoman", assets.url("geoman/leaflet-geoman.min.js")),
+    ]
+    fmap.default_css = [
+        *fmap.default_css,
+        ("geoman_css", assets.url("geoman/leaflet-geoman.css")),
+    ]
+    _unit_polygons(units, interactive=False).add_to(fmap)
+    if geometry is not None:
+        west, south, east, north = geometry.buffer(0.003).bounds
+        fmap.fit_bounds([[south, west], [north, east]])
+    else:
+        _fit(fmap, units)
+    return fmap
+
+
+def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:
+    """A small map of one feature."""
+    fmap = _base_map(assets)
+    if geometry.geom_type == "Point":
+        folium.CircleMarker(
+            location=(geometry.y, geometry.x),
+            radius=9,
+            color=colour,
+            fill=True,
+            fill_opacity=0.85,
+            class_name="feature",
+        ).add_to(fmap)
+    else:
+        folium.GeoJson(
+            geometry.__geo_interface__,
+            style_function=lambda _f: {
+                "color": colour,
+                "weight": 2,
+                "fillOpacity": 0.2,
+                "className": "feature",
+            },
+        ).add_to(fmap)
+    west, south, east, north = geometry.buffer(0.003).bounds
+    fmap.fit_bounds([[south, west], [north, east]])
     return fmap
 
 
@@ -140,10 +266,14 @@ def render(fmap: folium.Map, nonce: str = "") -> RenderedMap:
 
 def _base_map(assets: MapAssets) -> folium.Map:
     fmap = folium.Map(tiles=None, control_scale=True, zoom_start=11)
-    # Only Leaflet is needed; folium's CDN extras (jQuery, Bootstrap, icon fonts)
-    # would be requests that fail offline.
-    fmap.default_js = [("leaflet", assets.leaflet_js)]
-    fmap.default_css = [("leaflet_css", assets.leaflet_css)]
+    # Served from our static files; folium's CDN extras (Bootstrap, icon fonts) are
+    # not used and would be requests that fail offline.
+    # folium's popups build their content with jQuery.
+    fmap.default_js = [
+        ("leaflet", assets.url("leaflet/leaflet.js")),
+        ("jquery", assets.url("jquery/jquery.min.js")),
+    ]
+    fmap.default_css = [("leaflet_css", assets.url("leaflet/leaflet.css"))]
     if assets.tiles_url:
         folium.TileLayer(
             tiles=assets.tiles_url,
@@ -184,7 +314,7 @@ def _area_polygons(areas, colours, fill_opacity=0.35) -> folium.GeoJson:
     )
 
 
-def _unit_polygons(units) -> folium.GeoJson:
+def _unit_polygons(units, interactive: bool = True) -> folium.GeoJson:
     features = [
         {
             "type": "Feature",
@@ -197,8 +327,13 @@ def _unit_polygons(units) -> folium.GeoJson:
         {"type": "FeatureCollection", "features": features},
         name="units",
         style_function=lambda f: {**UNIT_STYLE, "className": "unit"},
-        highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        highlight_function=(lambda f: {"weight": 3}) if interactive else None,
+        tooltip=(
+            folium.GeoJsonTooltip(fields=["tooltip"], labels=False)
+            if interactive
+            else None
+        ),
+        interactive=interactive,
     )
 
 

@@ -1,8 +1,11 @@
 """Pages a person reads: choose a city, its map of service areas, one area."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from markupsafe import Markup
 
-from webgis import geography, maps
+from webgis import editing, feature_store, geography, maps
 
 bp = Blueprint("main", __name__)
 
@@ -10,8 +13,7 @@ bp = Blueprint("main", __name__)
 def map_assets() -> maps.MapAssets:
     """Leaflet from our own static files; tiles as configured."""
     return maps.MapAssets(
-        leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
-        leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
+        vendor=url_for("static", filename="vendor/"),
         tiles_url=current_app.config["WEBGIS_TILES_URL"],
         tiles_attribution=current_app.config["WEBGIS_TILES_ATTRIBUTION"],
     )
@@ -20,6 +22,48 @@ def map_assets() -> maps.MapAssets:
 def render_map(fmap) -> maps.RenderedMap:
     """A folium map's pieces, its inline scripts carrying this page's CSP nonce."""
     return maps.render(fmap, nonce=getattr(request, "csp_nonce", ""))
+
+
+def map_layers(city) -> list[maps.MapLayer]:
+    """Every registered layer's features the visitor may see, with escaped popups."""
+    layers = []
+    for spec in current_app.extensions["webgis.layers"].values():
+        features = feature_store.visible(city, spec, current_user)
+        options = editing.field_options(city, spec, current_user)
+        layers.append(
+            maps.MapLayer(
+                key=spec.key,
+                title=gettext(spec.title),
+                colour=spec.colour,
+                features=[
+                    maps.MapFeature(
+                        f.geometry,
+                        _popup(city, spec, f, options),
+                        f.precision != "address",
+                    )
+                    for f in features
+                ],
+            )
+        )
+    return layers
+
+
+def _popup(city, spec, feature, options) -> Markup:
+    category = ""
+    if spec.category_field:
+        value = (feature.properties or {}).get(spec.category_field)
+        labels = dict(options.get(spec.category_field, []))
+        values = value if isinstance(value, list) else [value]
+        category = ", ".join(gettext(labels.get(v, v)) for v in values if v)
+    return Markup(
+        render_template(
+            [f"popups/{spec.key}.html", "popups/_default.html"],
+            city=city,
+            spec=spec,
+            feature=feature,
+            category=category,
+        )
+    )
 
 
 @bp.get("/")
@@ -42,10 +86,15 @@ def city_map(city_code: str):
     areas = geography.service_areas_frame(city)
     labels = {"unit_kind": city.unit_kind, "area_kind": city.area_kind}
     fmap, legend = maps.city_map(
-        areas, geography.units_frame(city), labels, map_assets()
+        areas, geography.units_frame(city), labels, map_assets(), map_layers(city)
     )
+
     return render_template(
-        "main/map.html", city=city, legend=legend, rendered=render_map(fmap)
+        "main/map.html",
+        city=city,
+        legend=legend,
+        rendered=render_map(fmap),
+        layer_keys=list(current_app.extensions["webgis.layers"]),
     )
 
 

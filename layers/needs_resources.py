@@ -1,0 +1,83 @@
+"""Needs and resources (mapa zasobów i potrzeb) of a neighbourhood."""
+
+from layers import N_, FieldSpec, LayerSpec
+
+NEED = ("kind", "need")
+RESOURCE = ("kind", "resource")
+
+LAYER = LayerSpec(
+    key="needs_resources",
+    title=N_("Zasoby i potrzeby"),
+    geometry_type="Geometry",
+    title_field="title",
+    colour="#e31a1c",
+    symbol="✚",
+    category_field="category",
+    # Needs are internal until their organiser marks them public; resources are
+    # public once published.
+    public_when=("public", True),
+    fields=(
+        FieldSpec(
+            "kind",
+            N_("Rodzaj"),
+            "choice",
+            required=True,
+            listed=True,
+            choices=(("need", N_("potrzeba")), ("resource", N_("zasób"))),
+        ),
+        FieldSpec("title", N_("Tytuł"), required=True, listed=True, searchable=True),
+        FieldSpec(
+            "category",
+            N_("Obszar życia"),
+            "choice",
+            required=True,
+            vocabulary="category",
+            listed=True,
+        ),
+        FieldSpec("description", N_("Opis"), "textarea", searchable=True),
+        FieldSpec(
+            "source_kind", N_("Źródło informacji"), "choice", vocabulary="need_source"
+        ),
+        FieldSpec("observed_on", N_("Data obserwacji"), "date", listed=True),
+        FieldSpec(
+            "priority",
+            N_("Priorytet"),
+            "choice",
+            when=NEED,
+            choices=(
+                ("low", N_("niski")),
+                ("medium", N_("średni")),
+                ("high", N_("wysoki")),
+            ),
+        ),
+        FieldSpec(
+            "need_state",
+            N_("Stan potrzeby"),
+            "choice",
+            when=NEED,
+            listed=True,
+            choices=(
+                ("reported", N_("zgłoszona")),
+                ("confirmed", N_("potwierdzona")),
+                ("being_addressed", N_("w realizacji")),
+                ("met", N_("zaspokojona")),
+            ),
+        ),
+        FieldSpec(
+            "public",
+            N_("Pokazuj publicznie"),
+            "bool",
+            when=NEED,
+            help=N_("Potrzeby są domyślnie wewnętrzne."),
+        ),
+        FieldSpec("offered_by", N_("Kto oferuje"), when=RESOURCE, searchable=True),
+        FieldSpec("terms", N_("Na jakich zasadach"), "textarea", when=RESOURCE),
+        FieldSpec(
+            "answers",
+            N_("Odpowiada na potrzeby"),
+            "links",
+            link_layer="needs_resources",
+            when=RESOURCE,
+        ),
+    ),
+)

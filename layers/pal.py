@@ -1,0 +1,40 @@
+"""Local activity programmes (PAL): a team's programme for a neighbourhood."""
+
+from layers import N_, FieldSpec, LayerSpec
+
+LAYER = LayerSpec(
+    key="pal",
+    title=N_("Programy aktywności lokalnej"),
+    geometry_type="Polygon",
+    colour="#33a02c",
+    symbol="▲",
+    category_field="target_groups",
+    fields=(
+        FieldSpec("name", N_("Nazwa"), required=True, listed=True, searchable=True),
+        FieldSpec(
+            "service_area",
+            N_("Zespół / obszar"),
+            "service_area",
+            required=True,
+            listed=True,
+        ),
+        FieldSpec("years_from", N_("Od roku"), "year", required=True, listed=True),
+        FieldSpec("years_to", N_("Do roku"), "year", listed=True),
+        FieldSpec(
+            "target_groups",
+            N_("Grupy docelowe"),
+            "multichoice",
+            vocabulary="target_group",
+        ),
+        FieldSpec(
+            "instruments", N_("Instrumenty"), "multichoice", vocabulary="pal_instrument"
+        ),
+        FieldSpec("participants", N_("Liczba uczestników"), "int"),
+        FieldSpec("animators", N_("Animatorzy"), "text"),
+        FieldSpec(
+            "partnerships", N_("Partnerstwa"), "links", link_layer="partnerships"
+        ),
+        FieldSpec("partner_organisations", N_("Organizacje partnerskie"), "textarea"),
+        FieldSpec("description", N_("Opis"), "textarea", searchable=True),
+    ),
+)

@@ -1,0 +1,301 @@
+"""Features of every layer in the database: the only module that queries them.
+
+Every change writes a revision and an audit entry in the same transaction. Saving
+over a version someone else changed meanwhile raises :class:`Conflict` instead of
+overwriting it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from layers import LayerSpec
+from webgis import audit, geography, permissions
+from webgis.errors import NotFound, WebgisError
+from webgis.extensions import db
+from webgis.features import Feature, Revision
+from webgis.models import City
+from webgis.service_areas import fold
+
+VERIFY_AFTER = timedelta(days=365)
+
+
+class Conflict(WebgisError):
+    """Someone saved the feature after the editor opened it."""
+
+    status = 409
+
+    def __init__(self, feature: Feature, mine: dict, mine_geometry: BaseGeometry):
+        super().__init__(_l("Ktoś zmienił ten obiekt w czasie Twojej edycji."))
+        self.feature, self.mine, self.mine_geometry = feature, mine, mine_geometry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that differs between two versions."""
+
+    field: str
+    before: object
+    after: object
+
+
+def is_public(spec: LayerSpec, feature: Feature) -> bool:
+    """Published, and for layers with a visibility switch (needs), switched on."""
+    if feature.status != "published":
+        return False
+    if spec.public_when is None:
+        return True
+    name, wanted = spec.public_when
+    rule = spec.get_field(name).when
+    props = feature.properties or {}
+    if rule and props.get(rule[0]) != rule[1]:
+        return True  # the switch does not apply (resources are public)
+    return props.get(name) == wanted
+
+
+def can_edit(user, feature: Feature) -> bool:
+    """Staff who work in at least one of the areas the feature touches."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.sees_everything:
+        return True
+    touched = geography.areas_touching(feature.city, feature.geometry)
+    return bool(set(touched) & set(user.areas))
+
+
+def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[Feature]:
+    """The layer's features the user may see.
+
+    Published and public ones for everyone; staff also see drafts and, when asked,
+    archived ones. Suggestions still in moderation are not shown here.
+    """
+    query = select(Feature).where(Feature.city == city, Feature.layer == spec.key)
+    query = query.where(
+        Feature.moderation.is_(None) | (Feature.moderation == "accepted")
+    )
+    features = list(db.session.scalars(query.order_by(Feature.id)))
+    staff = user is not None and user.is_authenticated
+    if not staff:
+        return [f for f in features if is_public(spec, f)]
+    return [f for f in features if include_archived or f.status != "archived"]
+
+
+def get(city: City, spec: LayerSpec, feature_id: int, user) -> Feature:
+    """One feature the user may see, or 404 (hidden ones do not exist for them)."""
+    feature = db.session.get(Feature, feature_id)
+    if feature is None or feature.city_id != city.id or feature.layer != spec.key:
+        raise NotFound(_l("Nie ma takiego obiektu."))
+    staff = user is not None and user.is_authenticated
+    if not staff and not is_public(spec, feature):
+        raise NotFound(_l("Nie ma takiego obiektu."))
+    return feature
+
+
+def needs_verification(feature: Feature, today: date | None = None) -> bool:
+    """A facility whose data nobody has confirmed for twelve months."""
+    checked = (feature.properties or {}).get("verified_on")
+    if not checked:
+        return feature.layer == "day_centres"
+    return date.fromisoformat(checked) < (today or date.today()) - VERIFY_AFTER
+
+
+def _snapshot(feature: Feature, action: str, user) -> None:
+    db.session.add(
+        Revision(
+            feature_id=feature.id,
+            version=feature.version,
+            user_id=getattr(user, "id", None),
+            actor=getattr(user, "email", None) or ("" if user else "import"),
+            action=action,
+            status=feature.status,
+            properties=dict(feature.properties or {}),
+            geometry=feature.geometry,
+        )
+    )
+    audit.record(f"feature.{action}", f"{feature.layer}:{feature.id}", actor=user)
+
+
+def create(user, city: City, spec: LayerSpec, geometry, properties, status) -> Feature:
+    """Store a new feature; its geometry must touch one of the user's areas.
+
+    ``user`` None is an import from the command line (the demo), not a web request.
+    """
+    if user is not None:
+        permissions.check_geometry(user, city, geometry)
+    with geography.transaction():
+        feature = Feature(
+            city=city,
+            layer=spec.key,
+            geometry=geometry,
+            properties=properties,
+            status=status,
+            created_by_id=getattr(user, "id", None),
+            updated_by_id=getattr(user, "id", None),
+        )
+        db.session.add(feature)
+        db.session.flush()
+        _snapshot(feature, "create", user)
+    return feature
+
+
+def update(
+    user,
+    feature: Feature,
+    base_version: int,
+    geometry,
+    properties,
+    status,
+    action: str = "update",
+) -> Feature:
+    """Save a new version of the feature, unless someone else saved one meanwhile."""
+    if not can_edit(user, feature):
+        permissions.check_area(user, None)
+    if geometry is not None and not geometry.equals(feature.geometry):
+        permissions.check_geometry(user, feature.city, geometry)
+    if base_version != feature.version:
+        raise Conflict(feature, properties, geometry)
+    try:
+        with geography.transaction():
+            if geometry is not None:
+                feature.geometry = geometry
+            feature.properties = dict(properties)
+            feature.status = status
+            feature.updated_by_id = user.id
+            db.session.flush()
+            _snapshot(feature, action, user)
+    except StaleDataError as race:
+        # Another process saved between our check and our write.
+        db.session.refresh(feature)
+        raise Conflict(feature, properties, geometry) from race
+    return feature
+
+
+def set_status(user, feature: Feature, status: str) -> Feature:
+    """Archive ("delete"), restore or publish without touching anything else."""
+    action = {"archived": "archive", "published": "publish"}.get(status, "restore")
+    return update(
+        user, feature, feature.version, None, feature.properties, status, action=action
+    )
+
+
+def history(feature: Feature) -> list[tuple[Revision, list[Change], bool]]:
+    """Revisions newest first, each with its field changes and whether it moved."""
+    revisions = list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.feature_id == feature.id)
+            .order_by(Revision.version)
+        )
+    )
+    rows, previous = [], None
+    for revision in revisions:
+        before = previous.properties if previous else {}
+        changes = diff(before, revision.properties)
+        if previous and previous.status != revision.status:
+            changes.insert(0, Change("status", previous.status, revision.status))
+        moved = bool(previous) and not previous.geometry.equals(revision.geometry)
+        rows.append((revision, changes, moved))
+        previous = revision
+    return list(reversed(rows))
+
+
+def diff(before: dict, after: dict) -> list[Change]:
+    """Field-by-field differences between two property sets."""
+    names = list(dict.fromkeys([*before, *after]))
+    return [
+        Change(name, before.get(name), after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
+
+
+def restore_revision(user, feature: Feature, revision_id: int) -> Feature:
+    """Make an earlier version current again, as a new revision."""
+    revision = db.session.get(Revision, revision_id)
+    if revision is None or revision.feature_id != feature.id:
+        raise NotFound(_l("Nie ma takiej wersji."))
+    return update(
+        user,
+        feature,
+        feature.version,
+        revision.geometry,
+        revision.properties,
+        revision.status,
+        action="revert",
+    )
+
+
+def matches(spec: LayerSpec, feature: Feature, filters: dict) -> bool:
+    """Whether a feature passes the list filters (area, category, status, text)."""
+    props = feature.properties or {}
+    area = filters.get("area")
+    if area and area not in {
+        a.code for a in geography.areas_touching(feature.city, feature.geometry)
+    }:
+        return False
+    category = filters.get("category")
+    if category and spec.category_field:
+        value = props.get(spec.category_field)
+        values = value if isinstance(value, list) else [value]
+        if category not in values:
+            return False
+    if filters.get("status") and feature.status != filters["status"]:
+        return False
+    text = fold(filters.get("q") or "")
+    if text:
+        haystack = " ".join(
+            str(props.get(f.name) or "") for f in spec.all_fields if f.searchable
+        )
+        if text not in fold(haystack):
+            return False
+    return True
+
+
+def listing(city, spec: LayerSpec, user, filters: dict) -> list[Feature]:
+    """The features a list shows: visible to the user, filtered, sorted."""
+    archived = filters.get("status") == "archived"
+    rows = [
+        f
+        for f in visible(city, spec, user, include_archived=archived)
+        if matches(spec, f, filters)
+    ]
+    key = filters.get("sort") or spec.title_field
+    if key not in {f.name for f in spec.all_fields}:
+        key = spec.title_field
+    reverse = filters.get("order") == "desc"
+    return sorted(
+        rows,
+        key=lambda f: fold(str((f.properties or {}).get(key) or "")),
+        reverse=reverse,
+    )
+
+
+def as_geojson(spec: LayerSpec, features: list[Feature]) -> dict:
+    """A FeatureCollection of the features with their public properties."""
+    hidden = {f.name for f in spec.all_fields if not f.public}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f.id,
+                "geometry": f.geometry.__geo_interface__,
+                "properties": {
+                    **{
+                        k: v for k, v in (f.properties or {}).items() if k not in hidden
+                    },
+                    "layer": spec.key,
+                    "status": f.status,
+                    "version": f.version,
+                    "updated_at": f.updated_at.isoformat(timespec="seconds"),
+                },
+            }
+            for f in features
+        ],
+    }

@@ -1,0 +1,235 @@
+"""Pages of the thematic layers, generated from each layer's spec."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webgis import editing, feature_store, geography, maps
+from webgis.errors import Forbidden
+from webgis.forms import ConfirmForm
+from webgis.permissions import role_required
+from webgis.validation import Form
+from webgis.views.main import map_assets, render_map
+
+bp = Blueprint("features", __name__)
+STAFF = ("organiser", "planner", "admin")
+FILTERS = ("area", "category", "status", "q", "sort", "order")
+
+
+def _context(city_code: str, layer_key: str):
+    city = geography.get_city(city_code)
+    spec = current_app.extensions["webgis.layers"].get(layer_key)
+    if spec is None:
+        abort(404)
+    return city, spec
+
+
+def _editable(feature):
+    if not feature_store.can_edit(current_user, feature):
+        raise Forbidden(_("Ten obiekt leży poza Twoimi obszarami."))
+
+
+@bp.get("/<city_code>/layers/<layer_key>/")
+def listing(city_code: str, layer_key: str):
+    """A layer's features with filters and sorting; the URL carries the filters."""
+    city, spec = _context(city_code, layer_key)
+    filters = {k: request.args.get(k, "") for k in FILTERS}
+    if not current_user.is_authenticated:
+        filters["status"] = ""
+    rows = feature_store.listing(city, spec, current_user, filters)
+    return render_template(
+        "features/list.html",
+        city=city,
+        spec=spec,
+        rows=rows,
+        filters=filters,
+        needs_verification=feature_store.needs_verification,
+    )
+
+
+def _form_page(city, spec, values, errors, feature=None, status=200):
+    return render_template(
+        "features/form.html",
+        city=city,
+        spec=spec,
+        feature=feature,
+        values=Form(values),
+        errors=errors,
+        rendered=render_map(
+            maps.editor_map(
+                city_frame(city), feature and feature.geometry, map_assets()
+            )
+        ),
+    ), status
+
+
+def city_frame(city):
+    """The city's units for the editor map's outline."""
+    return geography.units_frame(city)
+
+
+@bp.route("/<city_code>/layers/<layer_key>/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new(city_code: str, layer_key: str):
+    """Add a feature: fields from the spec, a place from the map."""
+    city, spec = _context(city_code, layer_key)
+    if request.method == "GET":
+        return _form_page(city, spec, {"location_precision": ["address"]}, {})
+    try:
+        properties, geometry, status = editing.read_submission(
+            city, spec, request.form, current_user
+        )
+        feature = feature_store.create(
+            current_user, city, spec, geometry, properties, status
+        )
+    except editing.Invalid as invalid:
+        return _form_page(city, spec, request.form, invalid.errors, status=422)
+    except Forbidden as refused:
+        return _form_page(
+            city, spec, request.form, {"geometry": str(refused)}, status=403
+        )
+    flash(_("Zapisano."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+def _detail_url(city, spec, feature):
+    return url_for(
+        "features.detail",
+        city_code=city.code,
+        layer_key=spec.key,
+        feature_id=feature.id,
+    )
+
+
+@bp.get("/<city_code>/layers/<layer_key>/<int:feature_id>")
+def detail(city_code: str, layer_key: str, feature_id: int):
+    """Everything about one feature, with a small map."""
+    city, spec = _context(city_code, layer_key)
+    feature = feature_store.get(city, spec, feature_id, current_user)
+    fmap = maps.feature_map(feature.geometry, spec.colour, map_assets())
+    return render_template(
+        "features/detail.html",
+        city=city,
+        spec=spec,
+        feature=feature,
+        rendered=render_map(fmap),
+        confirm=ConfirmForm(),
+        editable=feature_store.can_edit(current_user, feature),
+        needs_verification=feature_store.needs_verification,
+        areas=geography.areas_touching(city, feature.geometry),
+    )
+
+
+@bp.route(
+    "/<city_code>/layers/<layer_key>/<int:feature_id>/edit", methods=["GET", "POST"]
+)
+@role_required(*STAFF)
+def edit(city_code: str, layer_key: str, feature_id: int):
+    """Change a feature; a version saved meanwhile by someone else is a conflict."""
+    city, spec = _context(city_code, layer_key)
+    feature = feature_store.get(city, spec, feature_id, current_user)
+    _editable(feature)
+    if request.method == "GET":
+        values = editing.to_form(spec, feature.properties, feature.geometry)
+        values["status"] = [feature.status]
+        values["version"] = [str(feature.version)]
+        return _form_page(city, spec, values, {}, feature)
+    try:
+        properties, geometry, status = editing.read_submission(
+            city, spec, request.form, current_user
+        )
+        base = int(request.form.get("version") or 0)
+        feature_store.update(current_user, feature, base, geometry, properties, status)
+    except editing.Invalid as invalid:
+        return _form_page(city, spec, request.form, invalid.errors, feature, 422)
+    except feature_store.Conflict as conflict:
+        return render_template(
+            "features/conflict.html",
+            city=city,
+            spec=spec,
+            feature=feature,
+            mine=conflict.mine,
+            changes=feature_store.diff(feature.properties, conflict.mine),
+            values=Form(request.form),
+        ), 409
+    except Forbidden as refused:
+        return _form_page(
+            city, spec, request.form, {"geometry": str(refused)}, feature, 403
+        )
+    flash(_("Zapisano."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.post("/<city_code>/layers/<layer_key>/<int:feature_id>/status")
+@role_required(*STAFF)
+def change_status(city_code: str, layer_key: str, feature_id: int):
+    """Publish, archive ("delete") or restore a feature."""
+    city, spec = _context(city_code, layer_key)
+    feature = feature_store.get(city, spec, feature_id, current_user)
+    _editable(feature)
+    status = request.form.get("status", "")
+    if not ConfirmForm().validate_on_submit() or status not in (
+        "draft",
+        "published",
+        "archived",
+    ):
+        abort(400)
+    feature_store.set_status(current_user, feature, status)
+    messages = {
+        "archived": _("Przeniesiono do archiwum."),
+        "published": _("Opublikowano."),
+        "draft": _("Przywrócono jako szkic."),
+    }
+    flash(messages[status], "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.get("/<city_code>/layers/<layer_key>/<int:feature_id>/history")
+@role_required(*STAFF)
+def history(city_code: str, layer_key: str, feature_id: int):
+    """Every version: who, when, which fields changed, whether it moved."""
+    city, spec = _context(city_code, layer_key)
+    feature = feature_store.get(city, spec, feature_id, current_user)
+    return render_template(
+        "features/history.html",
+        city=city,
+        spec=spec,
+        feature=feature,
+        rows=feature_store.history(feature),
+        confirm=ConfirmForm(),
+        editable=feature_store.can_edit(current_user, feature),
+    )
+
+
+@bp.post("/<city_code>/layers/<layer_key>/<int:feature_id>/history/<int:revision_id>")
+@role_required(*STAFF)
+def restore(city_code: str, layer_key: str, feature_id: int, revision_id: int):
+    """Make an earlier version current again (as a new version)."""
+    city, spec = _context(city_code, layer_key)
+    feature = feature_store.get(city, spec, feature_id, current_user)
+    _editable(feature)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    feature_store.restore_revision(current_user, feature, revision_id)
+    flash(_("Przywrócono wcześniejszą wersję."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.get("/api/<city_code>/layers/<layer_key>")
+def api_layer(city_code: str, layer_key: str):
+    """The layer as GeoJSON: what the caller may see (the public: published only)."""
+    city, spec = _context(city_code, layer_key)
+    features = feature_store.visible(city, spec, current_user)
+    response = jsonify(feature_store.as_geojson(spec, features))
+    response.mimetype = "application/geo+json"
+    return response
