@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${VIRTUAL_ENV:-.venv}/bin
-"$bin/pybabel" extract -F babel.cfg -k _ -k gettext -k lazy_gettext \
+"$bin/pybabel" extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k _l -k N_ \
   --no-location --omit-header --sort-output -o webgis/translations/messages.pot .
 "$bin/pybabel" update -i webgis/translations/messages.pot -d webgis/translations \
   --no-fuzzy-matching --ignore-obsolete

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -240,3 +242,65 @@ def new_suggestion(app, point=NADODRZE, title="Brak świetlicy dla młodzieży")
             city, "needs_resources", point, {"title": title, "kind": "need"}
         )
         return feature.id
+
+
+# -- thematic layers -------------------------------------------------------------------
+
+#: A 200 m square inside Nadodrze, for area layers.
+NADODRZE_AREA = box(17.029, 51.119, 17.032, 51.121)
+
+
+def valid_form(spec, point=NADODRZE, **overrides) -> dict:
+    """Form data a layer accepts: every required field with a valid value."""
+    geometry = point if spec.geometry_type != "Polygon" else NADODRZE_AREA
+    data = {
+        "geometry": json.dumps(geometry.__geo_interface__),
+        "status": "published",
+        "location_precision": "address",
+    }
+    samples = {
+        "text": f"Test {spec.key}",
+        "year": "2013",
+        "int": "12",
+        "date": "2020-05-01",
+        "service_area": "ZTPS-7",
+    }
+    for field in spec.all_fields:
+        if not field.required or field.name in data:
+            continue
+        if field.kind == "choice":
+            data[field.name] = _first_option(field)
+        else:
+            data[field.name] = samples.get(field.kind, "x")
+    data.update(overrides)
+    return data
+
+
+def _first_option(field) -> str:
+    if field.choices:
+        return field.choices[0][0]
+    with (PROJECT_ROOT / "data" / "vocabularies.toml").open("rb") as handle:
+        return tomllib.load(handle)[field.vocabulary][0]["key"]
+
+
+def new_feature(
+    app, layer="day_centres", point=NADODRZE, status="published", **properties
+) -> tuple[int, int]:
+    """A feature stored by a planner; returns (feature id, its first revision id)."""
+    from webgis import accounts, feature_store, geography
+    from webgis.features import Revision
+
+    with app.app_context():
+        spec = app.extensions["webgis.layers"][layer]
+        form = valid_form(spec, point)
+        values = {f.name: form[f.name] for f in spec.all_fields if f.name in form}
+        values.update(properties)
+        planner = accounts.get_user_by_email(STAFF["planner"][0])
+        geometry = point if spec.geometry_type != "Polygon" else NADODRZE_AREA
+        feature = feature_store.create(
+            planner, geography.get_city("wroclaw"), spec, geometry, values, status
+        )
+        revision = db.session.scalar(
+            sa.select(Revision.id).where(Revision.feature_id == feature.id)
+        )
+        return feature.id, revision

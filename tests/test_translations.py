@@ -3,7 +3,7 @@
 from configparser import ConfigParser
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -22,8 +22,10 @@ def source_messages() -> set[str]:
         for section in config.sections()
     ]
     found = set()
+    # N_ marks layer labels in layers/ (see layers.N_); _l is lazy_gettext.
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "_l": None, "lazy_gettext": None}
     for _file, _line, message, _comments, _context in extract_from_dir(
-        PROJECT_ROOT, method_map=method_map
+        PROJECT_ROOT, method_map=method_map, keywords=keywords
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

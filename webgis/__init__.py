@@ -32,7 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     init_security(app)
-    app.extensions["webgis.layers"] = layers.discover()
+    app.extensions["webgis.layers"] = discover_layers(
+        app.config["WEBGIS_LAYER_PACKAGES"]
+    )
 
     from webgis.views import admin, api, auth, features, main, moderation
 
@@ -48,6 +50,24 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def discover_layers(packages) -> dict:
+    """Every layer of the configured packages (``layers`` by default), keys unique."""
+    import importlib
+
+    found: dict = {}
+    for name in packages:
+        for key, spec in layers.discover(importlib.import_module(name)).items():
+            if key in found:
+                raise layers.LayerRegistryError(f"layer key {key!r} is declared twice")
+            found[key] = spec
+    return found
+
+
+def layer_registry() -> dict:
+    """The running app's layers, key to spec, in a stable order."""
+    return current_app.extensions["webgis.layers"]
 
 
 def _remember_language() -> None:

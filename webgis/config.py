@@ -40,6 +40,8 @@ class Config:
             "OpenStreetMap</a>",
         )
         self.MAX_CONTENT_LENGTH = int(env.get("WEBGIS_MAX_UPLOAD_BYTES", 50 * 2**20))
+        # Python packages whose modules declare thematic layers (see layers/).
+        self.WEBGIS_LAYER_PACKAGES = ("layers",)
         self.BABEL_DEFAULT_LOCALE = "pl"
         self.WEBGIS_LANGUAGES = ("pl", "en", "uk")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -6,7 +6,7 @@ from pathlib import Path
 import shapely
 from shapely.geometry import Point
 
-from webgis import accounts, editing, feature_store, geography
+from webgis import accounts, editing, feature_store, geography, layer_registry
 from webgis.accounts import User
 from webgis.boundaries import prepare_units, read_boundary_file
 from webgis.database import init_db
@@ -84,11 +84,9 @@ def demo_features() -> list[str]:
     Each entry passes the same validation as a form; features already present (same
     layer and title) are left alone, so a re-run adds nothing twice.
     """
-    from layers import discover
-
     with (resource_dir("data") / "demo_features.toml").open("rb") as handle:
         entries = tomllib.load(handle)["feature"]
-    specs, created, notes = discover(), {}, []
+    specs, created, notes = layer_registry(), {}, []
     for entry in entries:
         city = geography.get_city(entry["city"])
         spec = specs[entry["layer"]]

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from shapely.geometry.base import BaseGeometry
 
 from layers import LayerSpec
-from webgis import feature_store, vocabularies
+from webgis import feature_store, layer_registry, vocabularies
 from webgis.errors import WebgisError
 from webgis.features import STATUSES
 from webgis.models import City
@@ -31,8 +31,6 @@ class Invalid(WebgisError):
 
 def allowed_for(city: City, user) -> Allowed:
     """The vocabulary keys, service areas and linkable features of this city."""
-    from layers import discover
-
     return Allowed(
         vocabularies={
             key: {t.key for t in vocabularies.terms(key)}
@@ -41,7 +39,7 @@ def allowed_for(city: City, user) -> Allowed:
         service_areas={a.code for a in city.service_areas},
         links={
             key: {f.id for f in feature_store.visible(city, spec, user)}
-            for key, spec in discover().items()
+            for key, spec in layer_registry().items()
         },
     )
 
@@ -108,8 +106,6 @@ def field_options(
 
     Fixed choices keep their Polish source label; templates translate them.
     """
-    from layers import discover
-
     options: dict[str, list[tuple[str, str]]] = {}
     for spec_field in spec.all_fields:
         if spec_field.vocabulary:
@@ -120,7 +116,7 @@ def field_options(
         elif spec_field.kind == "service_area":
             options[spec_field.name] = [(a.code, a.name) for a in city.service_areas]
         elif spec_field.kind == "links":
-            target = discover()[spec_field.link_layer]
+            target = layer_registry()[spec_field.link_layer]
             options[spec_field.name] = [
                 (str(f.id), f.title_for(target))
                 for f in feature_store.visible(city, target, user)

@@ -164,7 +164,7 @@ def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
         ("markerclusterdefault", assets.url("markercluster/MarkerCluster.Default.css")),
     ]
     for feature in layer.features:
-        popup = folium.Popup(str(feature.popup), max_width=320)
+        popup = folium.Popup(_literal_safe(feature.popup), max_width=320)
         css = f"feature feature-{layer.key}" + (
             " approximate" if feature.approximate else ""
         )
@@ -192,6 +192,17 @@ def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
             ).add_to(group)
     cluster.add_to(group)
     return group
+
+
+def _literal_safe(html: Markup) -> str:
+    """Escaped HTML that is also safe inside a JavaScript template literal.
+
+    folium writes popup HTML between backticks; HTML escaping leaves backticks,
+    backslashes and ``${`` alone, so they become character references here.
+    """
+    return (
+        str(html).replace("\\", "&#92;").replace("`", "&#96;").replace("${", "&#36;{")
+    )
 
 
 def editor_map(units: gpd.GeoDataFrame, geometry, assets: MapAssets) -> folium.Map:

@@ -307,13 +307,13 @@ def clean_geometry(
                 why=explain_validity(geometry),
             )
         )
-    # A little tolerance: boundaries are digitised, markers are dropped by hand.
-    if not city_outline.buffer(0.0005).covers(geometry):
-        raise ValueError(_l("To miejsce leży poza granicami miasta."))
     if isinstance(geometry, Polygon | MultiPolygon) and (
         geometry.area > city_outline.area * 1.001
     ):
         raise ValueError(_l("Obszar jest większy niż całe miasto."))
+    # A little tolerance: boundaries are digitised, markers are dropped by hand.
+    if not city_outline.buffer(0.0005).covers(geometry):
+        raise ValueError(_l("To miejsce leży poza granicami miasta."))
     return geometry
 
 

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -14,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webgis import editing, feature_store, geography, maps
+from webgis import editing, feature_store, geography, layer_registry, maps
 from webgis.errors import Forbidden
 from webgis.forms import ConfirmForm
 from webgis.permissions import role_required
@@ -28,7 +27,7 @@ FILTERS = ("area", "category", "status", "q", "sort", "order")
 
 def _context(city_code: str, layer_key: str):
     city = geography.get_city(city_code)
-    spec = current_app.extensions["webgis.layers"].get(layer_key)
+    spec = layer_registry().get(layer_key)
     if spec is None:
         abort(404)
     return city, spec
@@ -49,6 +48,7 @@ def listing(city_code: str, layer_key: str):
     rows = feature_store.listing(city, spec, current_user, filters)
     return render_template(
         "features/list.html",
+        options=editing.field_options(city, spec, current_user),
         city=city,
         spec=spec,
         rows=rows,
@@ -60,6 +60,7 @@ def listing(city_code: str, layer_key: str):
 def _form_page(city, spec, values, errors, feature=None, status=200):
     return render_template(
         "features/form.html",
+        options=editing.field_options(city, spec, current_user),
         city=city,
         spec=spec,
         feature=feature,
@@ -119,6 +120,7 @@ def detail(city_code: str, layer_key: str, feature_id: int):
     fmap = maps.feature_map(feature.geometry, spec.colour, map_assets())
     return render_template(
         "features/detail.html",
+        options=editing.field_options(city, spec, current_user),
         city=city,
         spec=spec,
         feature=feature,

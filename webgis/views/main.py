@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from webgis import editing, feature_store, geography, maps
+from webgis import editing, feature_store, geography, layer_registry, maps
 
 bp = Blueprint("main", __name__)
 
@@ -27,7 +27,7 @@ def render_map(fmap) -> maps.RenderedMap:
 def map_layers(city) -> list[maps.MapLayer]:
     """Every registered layer's features the visitor may see, with escaped popups."""
     layers = []
-    for spec in current_app.extensions["webgis.layers"].values():
+    for spec in layer_registry().values():
         features = feature_store.visible(city, spec, current_user)
         options = editing.field_options(city, spec, current_user)
         layers.append(
@@ -94,7 +94,7 @@ def city_map(city_code: str):
         city=city,
         legend=legend,
         rendered=render_map(fmap),
-        layer_keys=list(current_app.extensions["webgis.layers"]),
+        layer_keys=list(layer_registry()),
     )
 
 

@@ -1,0 +1,353 @@
+"""The thematic layers through their real forms, for every registered layer.
+
+Create, edit, archive, history, conflicts, validation, permissions and escaping.
+"""
+
+import json
+import re
+
+import pytest
+from shapely.geometry import Point, Polygon, box
+
+from tests.conftest import (
+    NADODRZE,
+    OLBIN,
+    STAFF,
+    client_as,
+    csrf_token,
+    new_feature,
+    valid_form,
+)
+from webgis import create_app
+from webgis.extensions import db
+from webgis.features import Feature
+
+LAYERS = ["day_centres", "needs_resources", "pal", "partnerships"]
+KRAKOW = Point(19.9373, 50.0617)
+
+
+def spec_of(app, key):
+    return app.extensions["webgis.layers"][key]
+
+
+def count(app) -> int:
+    with app.app_context():
+        return db.session.query(Feature).count()
+
+
+def submit(client, url, data):
+    token = csrf_token(client, "/account")
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def stored(app, feature_id) -> Feature:
+    with app.app_context():
+        feature = db.session.get(Feature, feature_id)
+        db.session.expunge(feature)
+        return feature
+
+
+def created_id(response) -> int:
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    return int(response.location.rstrip("/").split("/")[-1])
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_create_edit_archive_restore_through_the_forms(staff_app, layer):
+    spec = spec_of(staff_app, layer)
+    client = client_as(staff_app, "organiser_own")
+    base = f"/wroclaw/layers/{layer}"
+    assert client.get(f"{base}/new").status_code == 200
+    data = valid_form(spec)
+    feature_id = created_id(submit(client, f"{base}/new", data))
+    title = data[spec.title_field]
+    assert title in client.get(f"{base}/{feature_id}").get_data(as_text=True)
+
+    edit_page = client.get(f"{base}/{feature_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', edit_page).group(1)
+    assert (
+        created_id(
+            submit(
+                client,
+                f"{base}/{feature_id}/edit",
+                {
+                    **data,
+                    spec.title_field: "Nowa nazwa",
+                    "version": version,
+                },
+            )
+        )
+        == feature_id
+    )
+    assert stored(staff_app, feature_id).properties[spec.title_field] == "Nowa nazwa"
+
+    submit(client, f"{base}/{feature_id}/status", {"status": "archived"})
+    assert "Nowa nazwa" not in client.get(f"{base}/").get_data(as_text=True)
+    archived = client.get(f"{base}/?status=archived").get_data(as_text=True)
+    assert "Nowa nazwa" in archived
+    submit(client, f"{base}/{feature_id}/status", {"status": "published"})
+    assert stored(staff_app, feature_id).status == "published"
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_public_sees_published_features_only(staff_app, layer):
+    draft, _ = new_feature(staff_app, layer, status="draft")
+    public = staff_app.test_client()
+    assert public.get(f"/wroclaw/layers/{layer}/{draft}").status_code == 404
+    api = public.get(f"/api/wroclaw/layers/{layer}").get_json(force=True)
+    assert draft not in [f["id"] for f in api["features"]]
+    staff = client_as(staff_app, "planner")
+    assert staff.get(f"/wroclaw/layers/{layer}/{draft}").status_code == 200
+
+
+def test_needs_are_internal_until_marked_public(staff_app):
+    hidden, _ = new_feature(staff_app, "needs_resources", kind="need")
+    shown, _ = new_feature(staff_app, "needs_resources", kind="need", public=True)
+    resource, _ = new_feature(staff_app, "needs_resources", kind="resource")
+    api = staff_app.test_client().get("/api/wroclaw/layers/needs_resources")
+    ids = [f["id"] for f in api.get_json(force=True)["features"]]
+    assert hidden not in ids and shown in ids and resource in ids
+
+
+BAD_INPUT = [
+    ("day_centres", {"name": ""}, "name", "To pole jest wymagane."),
+    ("day_centres", {"capacity": "-5"}, "capacity", "liczbę całkowitą"),
+    ("day_centres", {"verified_on": "2999-01-01"}, "verified_on", "z przyszłości"),
+    ("day_centres", {"verified_on": "32.13.2020"}, "verified_on", "RRRR-MM-DD"),
+    ("day_centres", {"email": "not-an-address"}, "email", "adres e-mail"),
+    ("day_centres", {"website": "javascript:alert(1)"}, "website", "http"),
+    ("day_centres", {"opening_hours-mon": "25:00-26:00"}, "opening_hours", "08:00"),
+    (
+        "day_centres",
+        {"opening_hours-tue": "08:00-12:00, 11:00-14:00"},
+        "opening_hours",
+        "nakładają",
+    ),
+    ("day_centres", {"facility_type": "casino"}, "facility_type", "Wybierz"),
+    (
+        "day_centres",
+        {"geometry": json.dumps(KRAKOW.__geo_interface__)},
+        "geometry",
+        "poza granicami miasta",
+    ),
+    ("day_centres", {"geometry": "{not json"}, "geometry", "odczytać"),
+    ("day_centres", {"geometry": ""}, "geometry", "Wskaż miejsce"),
+    (
+        "day_centres",
+        {"geometry": json.dumps(box(17.0, 51.1, 17.01, 51.11).__geo_interface__)},
+        "geometry",
+        "przyjmuje",
+    ),
+    ("pal", {"years_from": "2015", "years_to": "2010"}, "years_to", "wcześniejszy"),
+    ("pal", {"service_area": "F6"}, "service_area", "nie ma obszaru"),
+    (
+        "partnerships",
+        {
+            "geometry": json.dumps(
+                Polygon(
+                    [(17.02, 51.11), (17.04, 51.13), (17.04, 51.11), (17.02, 51.13)]
+                ).__geo_interface__
+            )
+        },
+        "geometry",
+        "niepoprawny",
+    ),
+    (
+        "partnerships",
+        {"geometry": json.dumps(box(16, 50, 18, 52).__geo_interface__)},
+        "geometry",
+        "większy niż całe miasto",
+    ),
+    (
+        "partnerships",
+        {"members-name": "Rada Osiedla", "members-sector": ""},
+        "members",
+        "sektor",
+    ),
+]
+
+
+@pytest.mark.parametrize(("layer", "bad", "field", "message"), BAD_INPUT)
+def test_bad_input_is_refused_inline_and_nothing_is_saved(
+    staff_app, layer, bad, field, message
+):
+    client = client_as(staff_app, "organiser_own")
+    before = count(staff_app)
+    data = valid_form(spec_of(staff_app, layer), **bad)
+    response = submit(client, f"/wroclaw/layers/{layer}/new", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = re.search(rf'id="err-{field}"[^>]*>([^<]*)<', page)
+    assert error and message in error.group(1), page[-1500:]
+    assert count(staff_app) == before
+    kept = data[spec_of(staff_app, layer).title_field]
+    assert not kept or f'value="{kept}"' in page  # what was typed is still there
+
+
+def test_a_drawn_geometry_survives_a_failed_submit(staff_app):
+    client = client_as(staff_app, "organiser_own")
+    data = valid_form(spec_of(staff_app, "day_centres"), name="")
+    page = submit(client, "/wroclaw/layers/day_centres/new", data).get_data(
+        as_text=True
+    )
+    assert json.loads(
+        re.search(r'id="f-geometry"[^>]*>([^<]*)<', page).group(1).replace("&#34;", '"')
+    ) == json.loads(data["geometry"])
+
+
+def test_organiser_cannot_place_a_feature_outside_their_areas(staff_app):
+    client = client_as(staff_app, "organiser_own")
+    before = count(staff_app)
+    data = valid_form(spec_of(staff_app, "day_centres"), point=OLBIN)
+    response = submit(client, "/wroclaw/layers/day_centres/new", data)
+    assert response.status_code == 403
+    assert "poza Twoimi obszarami (ZTPS 7 Nadodrze)" in response.get_data(as_text=True)
+    assert count(staff_app) == before
+
+
+def test_organiser_of_another_area_cannot_edit(staff_app):
+    feature_id, _ = new_feature(staff_app)
+    client = client_as(staff_app, "organiser_other")
+    assert (
+        client.get(f"/wroclaw/layers/day_centres/{feature_id}/edit").status_code == 403
+    )
+    response = submit(
+        client,
+        f"/wroclaw/layers/day_centres/{feature_id}/status",
+        {"status": "archived"},
+    )
+    assert response.status_code == 403
+    assert stored(staff_app, feature_id).status == "published"
+
+
+def test_history_shows_field_changes_and_restore_makes_a_new_version(staff_app):
+    feature_id, _ = new_feature(staff_app, name="Świetlica A")
+    client = client_as(staff_app, "organiser_own")
+    spec = spec_of(staff_app, "day_centres")
+    url = f"/wroclaw/layers/day_centres/{feature_id}"
+    for version, name in ((1, "Świetlica B"), (2, "Świetlica C")):
+        data = valid_form(spec, name=name, version=str(version))
+        assert submit(client, f"{url}/edit", data).status_code == 303
+    page = client.get(f"{url}/history").get_data(as_text=True)
+    assert "Wersja 3" in page and "Świetlica B" in page and "Świetlica C" in page
+    first = re.findall(rf'action="{url}/history/(\d+)"', page)[-1]
+    assert submit(client, f"{url}/history/{first}", {}).status_code == 303
+    restored = stored(staff_app, feature_id)
+    assert restored.properties["name"] == "Świetlica A" and restored.version == 4
+
+
+def test_saving_over_someone_elses_change_shows_a_conflict(staff_app):
+    feature_id, _ = new_feature(staff_app, name="Klub Seniora")
+    spec = spec_of(staff_app, "day_centres")
+    url = f"/wroclaw/layers/day_centres/{feature_id}/edit"
+    planner = client_as(staff_app, "planner")
+    organiser = client_as(staff_app, "organiser_own")
+    mine = valid_form(spec, name="Klub Seniora — moja zmiana", version="1")
+    theirs = valid_form(spec, name="Klub Seniora — ich zmiana", version="1")
+    assert submit(planner, url, theirs).status_code == 303
+    response = submit(organiser, url, mine)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "ich zmiana" in page and "moja zmiana" in page
+    assert stored(staff_app, feature_id).properties["name"] == (
+        "Klub Seniora — ich zmiana"
+    )
+
+
+XSS = "<script>alert(1)</script>`${alert(2)}`\\"
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_text_is_escaped_in_list_detail_popup_and_api(staff_app, layer):
+    spec = spec_of(staff_app, layer)
+    texts = {f.name: XSS for f in spec.all_fields if f.kind in ("text", "textarea")}
+    if layer == "needs_resources":
+        texts["public"] = True  # needs are internal otherwise
+    feature_id, _ = new_feature(staff_app, layer, **texts)
+    client = staff_app.test_client()
+    pages = [
+        client.get(f"/wroclaw/layers/{layer}/"),
+        client.get(f"/wroclaw/layers/{layer}/{feature_id}"),
+        client.get("/wroclaw/map"),
+    ]
+    for response in pages:
+        assert "<script>alert(1)" not in response.get_data(as_text=True)
+    # The map's popups live inside a JavaScript template literal, where a backtick
+    # or ${...} from user text would run as code.
+    map_page = pages[-1].get_data(as_text=True)
+    assert "${alert(2)}" not in map_page and "&#36;{alert(2)}" in map_page
+    api = client.get(f"/api/wroclaw/layers/{layer}").get_json(force=True)
+    mine = next(f for f in api["features"] if f["id"] == feature_id)
+    assert mine["properties"][spec.title_field] == XSS  # data stays data
+
+
+def test_facility_not_verified_for_a_year_is_marked(staff_app):
+    old, _ = new_feature(staff_app, name="Stara placówka", verified_on="2020-01-01")
+    client = client_as(staff_app, "organiser_own")
+    page = client.get(f"/wroclaw/layers/day_centres/{old}").get_data(as_text=True)
+    assert "do weryfikacji" in page
+
+
+def test_list_filters_by_text_ignoring_diacritics_and_by_area(staff_app):
+    new_feature(staff_app, name="Świetlica Łąkowa")
+    client = staff_app.test_client()
+    found = client.get("/wroclaw/layers/day_centres/?q=swietlica+lakowa")
+    assert "Świetlica Łąkowa" in found.get_data(as_text=True)
+    elsewhere = client.get("/wroclaw/layers/day_centres/?q=lakowa&area=ZTPS-2")
+    assert "Świetlica Łąkowa" not in elsewhere.get_data(as_text=True)
+
+
+def test_demo_shows_documented_facts_with_their_precision(demo_app):
+    client = demo_app.test_client()
+    page = client.get("/wroclaw/layers/partnerships/").get_data(as_text=True)
+    for name in ("Partnerstwo Polanka", "Razem dla Nadodrza", "Partnerstwo 8 Scen"):
+        assert name in page
+    pasz = client.get("/wroclaw/layers/day_centres/?q=Braniborska").get_data(
+        as_text=True
+    )
+    assert "przybliżona: ulica" in pasz
+    samples = client.get("/krakow/layers/needs_resources/").get_data(as_text=True)
+    assert "przykład / sample" in samples
+
+
+def test_a_new_layer_is_one_module(tmp_path, monkeypatch):
+    package = tmp_path / "extra_layers"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "benches.py").write_text(
+        "from layers import N_, FieldSpec, LayerSpec\n"
+        "LAYER = LayerSpec(key='benches', title=N_('Ławki'), geometry_type='Point',\n"
+        "    fields=(FieldSpec('name', N_('Nazwa'), required=True, listed=True),))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
+            "WEBGIS_LAYER_PACKAGES": ("layers", "extra_layers"),
+            "SECRET_KEY": "t",
+        }
+    )
+    from tests.conftest import BOUNDARIES_DIR, PASSWORD, add_staff, log_in
+    from webgis.demo import load_demo
+
+    with app.app_context():
+        load_demo(BOUNDARIES_DIR)
+        add_staff()
+        db.session.remove()
+    client = app.test_client()
+    log_in(client, STAFF["organiser_own"][0], PASSWORD)
+    assert client.get("/wroclaw/layers/benches/").status_code == 200
+    assert 'name="name"' in client.get("/wroclaw/layers/benches/new").get_data(
+        as_text=True
+    )
+    data = {
+        "name": "Ławka przy Rydygiera",
+        "location_precision": "street",
+        "status": "published",
+        "geometry": json.dumps(NADODRZE.__geo_interface__),
+    }
+    assert submit(client, "/wroclaw/layers/benches/new", data).status_code == 303
+    api = app.test_client().get("/api/wroclaw/layers/benches").get_json(force=True)
+    assert api["features"][0]["properties"]["name"] == "Ławka przy Rydygiera"
+    assert "Ławki" in app.test_client().get("/wroclaw/map").get_data(as_text=True)
