@@ -1,5 +1,6 @@
 """What a person sees in headless Chromium, offline: maps drawn, no script errors."""
 
+import re
 import threading
 
 import pytest
@@ -209,4 +210,126 @@ def test_organiser_accepts_a_suggestion_from_the_queue(page, live_url, request):
     page.get_by_role("button", name="Przyjmij i opublikuj").click()
     expect(page.get_by_text("Propozycja opublikowana.")).to_be_visible()
     expect(page.get_by_role("link", name="Ławki przy ul. Rydygiera")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_organiser_creates_a_centre_by_clicking_the_map_and_the_public_finds_it(
+    page, live_url, browser
+):
+    log_in(page, live_url, "organiser_own")
+    page.goto(f"{live_url}/wroclaw/layers/day_centres/new")
+    page.locator("#f-name").fill("Klub Sąsiedzki Rydygiera")
+    page.locator("#f-facility_type").select_option("self_help_club")
+    page.locator("#f-operator").fill("Stowarzyszenie Przykładowe")
+    page.locator("#f-address").fill("ul. Rydygiera 25")
+    page.locator("input[name=opening_hours-mon]").fill("10:00-14:00, 16:00-18:00")
+    page.locator("#f-status").select_option("published")
+    # Click the map where Nadodrze is, then drag the marker a little to correct it.
+    page.locator(".form-map .folium-map").scroll_into_view_if_needed()
+    map_box = page.locator(".form-map .folium-map").bounding_box()
+    point = page.evaluate(
+        """([lat, lon]) => {
+            const el = document.querySelector('.form-map .folium-map');
+            const p = window[el.id].latLngToContainerPoint([lat, lon]);
+            return [p.x, p.y];
+        }""",
+        [NADODRZE.y, NADODRZE.x],
+    )
+    page.mouse.click(map_box["x"] + point[0], map_box["y"] + point[1])
+    marker = page.locator(".leaflet-marker-icon")
+    expect(marker).to_have_count(1)
+    marker_box = marker.bounding_box()
+    page.mouse.move(marker_box["x"] + 12, marker_box["y"] + 35)
+    page.mouse.down()
+    page.mouse.move(marker_box["x"] + 18, marker_box["y"] + 38, steps=5)
+    page.mouse.up()
+    assert '"Point"' in page.locator("#f-geometry").input_value()
+    page.get_by_role("button", name="Zapisz").click()
+    expect(page.get_by_role("heading", name="Klub Sąsiedzki Rydygiera")).to_be_visible()
+    expect(page.get_by_text("10:00–14:00, 16:00–18:00")).to_be_visible()
+    assert page.errors == []
+
+    visitor = browser.new_page()
+    visitor.goto(f"{live_url}/wroclaw/map")
+    expect(visitor.locator("path.service-area")).to_have_count(10)
+    found = visitor.evaluate(
+        """(name) => new Promise((done) => {
+            const el = document.querySelector('.folium-map');
+            const map = window[el.id];
+            const groups = [];
+            map.eachLayer((l) => {
+              if (l.getLayers && l.zoomToShowLayer) groups.push(l);
+            });
+            for (const group of groups) {
+              for (const marker of group.getLayers()) {
+                const popup = marker.getPopup();
+                const html = popup && popup.getContent();
+                const text = html && (html.textContent || String(html));
+                if (text && text.includes(name)) {
+                  group.zoomToShowLayer(marker, () => {
+                    marker.openPopup(); done(true);
+                  });
+                  return;
+                }
+              }
+            }
+            done(false);
+        })""",
+        "Klub Sąsiedzki Rydygiera",
+    )
+    assert found
+    expect(visitor.locator(".leaflet-popup-content")).to_contain_text(
+        "Klub Sąsiedzki Rydygiera"
+    )
+    visitor.locator(".leaflet-popup-content").get_by_role("link").click()
+    expect(
+        visitor.get_by_role("heading", name="Klub Sąsiedzki Rydygiera")
+    ).to_be_visible()
+    visitor.close()
+
+
+def test_organiser_draws_a_partnership_area_with_the_polygon_tool(page, live_url):
+    log_in(page, live_url, "organiser_own")
+    page.goto(f"{live_url}/wroclaw/layers/partnerships/new")
+    page.locator("#f-name").fill("Partnerstwo Podwórek Nadodrza")
+    page.locator("#f-formal").select_option("informal")
+    page.locator("#f-partnership_status").select_option("active")
+    corners = page.evaluate(
+        """(pts) => {
+            const el = document.querySelector('.form-map .folium-map');
+            const map = window[el.id];
+            map.setView([51.1202, 17.0309], 16);
+            return pts.map(([lat, lon]) => {
+              const p = map.latLngToContainerPoint([lat, lon]); return [p.x, p.y];
+            });
+        }""",
+        [
+            [51.1195, 17.0300],
+            [51.1195, 17.0318],
+            [51.1209, 17.0318],
+            [51.1209, 17.0300],
+        ],
+    )
+    page.locator(".form-map .folium-map").scroll_into_view_if_needed()
+    page.locator(".leaflet-pm-icon-polygon").click()
+    box = page.locator(".form-map .folium-map").bounding_box()
+    for x, y in [*corners, corners[0]]:
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(page.locator("#f-geometry")).to_have_value(re.compile('"Polygon"'))
+    page.get_by_role("button", name="Zapisz").click()
+    expect(
+        page.get_by_role("heading", name="Partnerstwo Podwórek Nadodrza")
+    ).to_be_visible()
+    expect(page.locator("path.feature")).to_have_count(1)
+    assert page.errors == []
+
+
+def test_layer_list_and_history_pages_in_the_browser(page, live_url):
+    log_in(page, live_url, "planner")
+    page.goto(f"{live_url}/wroclaw/layers/partnerships/")
+    expect(page.get_by_role("link", name="Partnerstwo Polanka")).to_be_visible()
+    page.get_by_role("link", name="Partnerstwo Polanka").click()
+    page.get_by_role("link", name="Historia zmian").click()
+    expect(page.get_by_role("heading", name="Historia zmian")).to_be_visible()
+    expect(page.get_by_text("Wersja 1")).to_be_visible()
     assert page.errors == []
