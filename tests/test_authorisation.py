@@ -1,15 +1,16 @@
 """Every role against every route: what the server allows, whatever the buttons show."""
 
 import itertools
+import json
 
 import pytest
 
-from tests.conftest import NADODRZE, client_as, csrf_token, new_suggestion
+from tests.conftest import NADODRZE, client_as, csrf_token, new_feature, new_suggestion
 from webgis import accounts, geography, vocabularies
 from webgis.extensions import db
 
 ROLES = ["anonymous", "organiser_own", "organiser_other", "planner", "admin"]
-LOGIN, OK, DONE, FORBIDDEN = "login", 200, 303, 403
+LOGIN, OK, DONE, FORBIDDEN, NOT_FOUND = "login", 200, 303, 403, 404
 
 
 def everyone(code):
@@ -29,6 +30,15 @@ def admins(code):
     return {**staff(FORBIDDEN), "admin": code}
 
 
+#: A valid new day-support centre in Nadodrze (ZTPS 7).
+CENTRE = {
+    "name": "Świetlica",
+    "facility_type": "day_support_care",
+    "operator": "MOPS Wrocław",
+    "location_precision": "address",
+    "status": "published",
+    "geometry": json.dumps(NADODRZE.__geo_interface__),
+}
 ACCEPT = {
     "accept-title": "Świetlica",
     "accept-description": "",
@@ -102,6 +112,53 @@ CASES = [
         admins(DONE),
     ),
     ("audit", "GET", "/admin/audit", {}, admins(OK)),
+    ("layer list", "GET", "/wroclaw/layers/day_centres/", {}, everyone(OK)),
+    ("layer api", "GET", "/api/wroclaw/layers/day_centres", {}, everyone(OK)),
+    ("feature", "GET", "/wroclaw/layers/day_centres/{feature}", {}, everyone(OK)),
+    (
+        "draft",
+        "GET",
+        "/wroclaw/layers/day_centres/{draft}",
+        {},
+        {**staff(OK), "anonymous": NOT_FOUND},
+    ),
+    ("new form", "GET", "/wroclaw/layers/day_centres/new", {}, staff(OK)),
+    (
+        "create",
+        "POST",
+        "/wroclaw/layers/day_centres/new",
+        lambda ids: CENTRE,
+        in_own_area(DONE),
+    ),
+    (
+        "edit form",
+        "GET",
+        "/wroclaw/layers/day_centres/{feature}/edit",
+        {},
+        in_own_area(OK),
+    ),
+    (
+        "edit",
+        "POST",
+        "/wroclaw/layers/day_centres/{feature}/edit",
+        lambda ids: {**CENTRE, "version": "1"},
+        in_own_area(DONE),
+    ),
+    (
+        "archive",
+        "POST",
+        "/wroclaw/layers/day_centres/{feature}/status",
+        {"status": "archived"},
+        in_own_area(DONE),
+    ),
+    ("history", "GET", "/wroclaw/layers/day_centres/{feature}/history", {}, staff(OK)),
+    (
+        "restore version",
+        "POST",
+        "/wroclaw/layers/day_centres/{feature}/history/{revision}",
+        {},
+        in_own_area(DONE),
+    ),
 ]
 MATRIX = [
     pytest.param(role, case, id=f"{case[0]}-{role}")
@@ -119,12 +176,16 @@ def fresh_ids(app) -> dict[str, int]:
         empty = geography.add_service_area(
             geography.get_city("krakow"), f"E{user.id}", f"Pusta {user.id}"
         )
-        return {
-            "suggestion": new_suggestion(app),
-            "user": user.id,
-            "term": term.id,
-            "area": empty.code,
-        }
+        ids = {"user": user.id, "term": term.id, "area": empty.code}
+    feature, revision = new_feature(app)
+    draft, _ = new_feature(app, status="draft")
+    return {
+        **ids,
+        "suggestion": new_suggestion(app),
+        "feature": feature,
+        "revision": revision,
+        "draft": draft,
+    }
 
 
 def fill(value: str, ids: dict) -> str:
@@ -141,7 +202,9 @@ def test_authorisation_matrix(staff_app, role, case):
         response = client.get(url)
     else:
         token = csrf_token(client, "/account" if role != "anonymous" else "/login")
-        form = {k: fill(v, ids) for k, v in data.items()}
+        form = (
+            data(ids) if callable(data) else {k: fill(v, ids) for k, v in data.items()}
+        )
         response = client.post(url, data={"csrf_token": token, **form})
     want = expected[role]
     if want == LOGIN:
@@ -153,7 +216,15 @@ def test_authorisation_matrix(staff_app, role, case):
 
 def test_matrix_covers_every_staff_route(staff_app):
     adapter = staff_app.url_map.bind("localhost")
-    ids = {"suggestion": 1, "user": 1, "term": 1, "area": "X"}
+    ids = {
+        "suggestion": 1,
+        "user": 1,
+        "term": 1,
+        "area": "X",
+        "feature": 1,
+        "revision": 1,
+        "draft": 1,
+    }
     covered = {
         adapter.match(fill(url, ids), method=method)[0]
         for _name, method, url, _data, _expected in CASES
@@ -161,7 +232,7 @@ def test_matrix_covers_every_staff_route(staff_app):
     protected = {
         rule.endpoint
         for rule in staff_app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("admin", "moderation", "auth")
+        if rule.endpoint.split(".")[0] in ("admin", "moderation", "auth", "features")
     }
     # signing in and out have their own tests (test_accounts.py)
     assert protected - covered == {"auth.login", "auth.logout"}
