@@ -286,6 +286,9 @@ def test_facility_not_verified_for_a_year_is_marked(staff_app):
     client = client_as(staff_app, "organiser_own")
     page = client.get(f"/wroclaw/layers/day_centres/{old}").get_data(as_text=True)
     assert "do weryfikacji" in page
+    assert "do weryfikacji" in client.get("/wroclaw/map").get_data(as_text=True)
+    public = staff_app.test_client().get("/wroclaw/map").get_data(as_text=True)
+    assert "do weryfikacji" not in public
 
 
 def test_list_filters_by_text_ignoring_diacritics_and_by_area(staff_app):

@@ -33,9 +33,13 @@ def _context(city_code: str, layer_key: str):
     return city, spec
 
 
-def _editable(feature):
-    if not feature_store.can_edit(current_user, feature):
+def _feature(city_code: str, layer_key: str, feature_id: int, to_edit=False):
+    """City, layer spec and feature of a URL; with ``to_edit``, refuse non-editors."""
+    city, spec = _context(city_code, layer_key)
+    feature = feature_store.get(city, spec, feature_id, current_user)
+    if to_edit and not feature_store.can_edit(current_user, feature):
         raise Forbidden(_("Ten obiekt leży poza Twoimi obszarami."))
+    return city, spec, feature
 
 
 @bp.get("/<city_code>/layers/<layer_key>/")
@@ -115,8 +119,7 @@ def _detail_url(city, spec, feature):
 @bp.get("/<city_code>/layers/<layer_key>/<int:feature_id>")
 def detail(city_code: str, layer_key: str, feature_id: int):
     """Everything about one feature, with a small map."""
-    city, spec = _context(city_code, layer_key)
-    feature = feature_store.get(city, spec, feature_id, current_user)
+    city, spec, feature = _feature(city_code, layer_key, feature_id)
     fmap = maps.feature_map(feature.geometry, spec.colour, map_assets())
     return render_template(
         "features/detail.html",
@@ -138,9 +141,7 @@ def detail(city_code: str, layer_key: str, feature_id: int):
 @role_required(*STAFF)
 def edit(city_code: str, layer_key: str, feature_id: int):
     """Change a feature; a version saved meanwhile by someone else is a conflict."""
-    city, spec = _context(city_code, layer_key)
-    feature = feature_store.get(city, spec, feature_id, current_user)
-    _editable(feature)
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
     if request.method == "GET":
         values = editing.to_form(spec, feature.properties, feature.geometry)
         values["status"] = [feature.status]
@@ -176,9 +177,7 @@ def edit(city_code: str, layer_key: str, feature_id: int):
 @role_required(*STAFF)
 def change_status(city_code: str, layer_key: str, feature_id: int):
     """Publish, archive ("delete") or restore a feature."""
-    city, spec = _context(city_code, layer_key)
-    feature = feature_store.get(city, spec, feature_id, current_user)
-    _editable(feature)
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
     status = request.form.get("status", "")
     if not ConfirmForm().validate_on_submit() or status not in (
         "draft",
@@ -200,8 +199,7 @@ def change_status(city_code: str, layer_key: str, feature_id: int):
 @role_required(*STAFF)
 def history(city_code: str, layer_key: str, feature_id: int):
     """Every version: who, when, which fields changed, whether it moved."""
-    city, spec = _context(city_code, layer_key)
-    feature = feature_store.get(city, spec, feature_id, current_user)
+    city, spec, feature = _feature(city_code, layer_key, feature_id)
     return render_template(
         "features/history.html",
         city=city,
@@ -217,9 +215,7 @@ def history(city_code: str, layer_key: str, feature_id: int):
 @role_required(*STAFF)
 def restore(city_code: str, layer_key: str, feature_id: int, revision_id: int):
     """Make an earlier version current again (as a new version)."""
-    city, spec = _context(city_code, layer_key)
-    feature = feature_store.get(city, spec, feature_id, current_user)
-    _editable(feature)
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     feature_store.restore_revision(current_user, feature, revision_id)

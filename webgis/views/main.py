@@ -62,6 +62,10 @@ def _popup(city, spec, feature, options) -> Markup:
             spec=spec,
             feature=feature,
             category=category,
+            # Only staff act on it; the public sees what the facility published.
+            to_verify=current_user.is_authenticated
+            and spec.key == "day_centres"
+            and feature_store.needs_verification(feature),
         )
     )
 
