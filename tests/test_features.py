@@ -354,3 +354,42 @@ def test_a_new_layer_is_one_module(tmp_path, monkeypatch):
     api = app.test_client().get("/api/wroclaw/layers/benches").get_json(force=True)
     assert api["features"][0]["properties"]["name"] == "Ławka przy Rydygiera"
     assert "Ławki" in app.test_client().get("/wroclaw/map").get_data(as_text=True)
+
+
+def read_export(data: bytes, fmt: str, tmp_path) -> list[str]:
+    """The feature names in a downloaded export."""
+    import csv
+    import io
+
+    import geopandas as gpd
+
+    if fmt == "csv":
+        return [
+            r["name"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        ]
+    path = tmp_path / f"export.{fmt}"
+    path.write_bytes(data)
+    frame = gpd.read_file(path)
+    assert frame.crs.to_epsg() == 4326
+    return list(frame["name"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+def test_export_holds_what_the_visitor_may_see(staff_app, fmt, tmp_path):
+    new_feature(staff_app, name=f"Eksport {fmt} publiczny")
+    new_feature(staff_app, name=f"Eksport {fmt} szkic", status="draft")
+    url = f"/wroclaw/layers/day_centres/export.{fmt}?q=eksport+{fmt}"
+    public = staff_app.test_client().get(url)
+    assert public.status_code == 200
+    assert "attachment" in public.headers["Content-Disposition"]
+    assert read_export(public.data, fmt, tmp_path) == [f"Eksport {fmt} publiczny"]
+    staff = client_as(staff_app, "planner").get(url)
+    assert sorted(read_export(staff.data, fmt, tmp_path)) == [
+        f"Eksport {fmt} publiczny",
+        f"Eksport {fmt} szkic",
+    ]
+
+
+def test_unknown_export_format_is_404(staff_app):
+    response = staff_app.test_client().get("/wroclaw/layers/day_centres/export.exe")
+    assert response.status_code == 404

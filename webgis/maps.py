@@ -67,12 +67,13 @@ class MapFeature:
 
 @dataclass(frozen=True)
 class MapLayer:
-    """One thematic layer for the map: a toggle, a colour and its features."""
+    """One thematic layer for the map: a toggle, a colour, a symbol, its features."""
 
     key: str
     title: str
     colour: str
     features: list[MapFeature]
+    symbol: str = "●"
 
 
 @dataclass(frozen=True)
@@ -169,15 +170,19 @@ def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
             " approximate" if feature.approximate else ""
         )
         if feature.geometry.geom_type == "Point":
-            folium.CircleMarker(
+            icon = Markup(
+                '<span class="{}" style="background:{}" aria-hidden="true">{}</span>'
+            ).format(css, layer.colour, layer.symbol)
+            folium.Marker(
                 location=(feature.geometry.y, feature.geometry.x),
-                radius=8,
-                color=layer.colour,
-                fill=True,
-                fill_opacity=0.4 if feature.approximate else 0.85,
-                dash_array="4" if feature.approximate else None,
-                class_name=css,
+                icon=folium.DivIcon(
+                    html=str(icon),
+                    class_name="feature-icon",
+                    icon_size=(26, 26),
+                    icon_anchor=(13, 13),
+                ),
                 popup=popup,
+                tooltip=None,
             ).add_to(cluster)
         else:
             folium.GeoJson(

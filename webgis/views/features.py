@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     jsonify,
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webgis import editing, feature_store, geography, layer_registry, maps
+from webgis import export as exporting
 from webgis.errors import Forbidden
 from webgis.forms import ConfirmForm
 from webgis.permissions import role_required
@@ -221,6 +223,25 @@ def restore(city_code: str, layer_key: str, feature_id: int, revision_id: int):
     feature_store.restore_revision(current_user, feature, revision_id)
     flash(_("Przywrócono wcześniejszą wersję."), "success")
     return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.get("/<city_code>/layers/<layer_key>/export.<fmt>")
+def export(city_code: str, layer_key: str, fmt: str):
+    """Download what the list shows (same filters) as GeoJSON, CSV or GeoPackage."""
+    city, spec = _context(city_code, layer_key)
+    if fmt not in exporting.FORMATS:
+        abort(404)
+    filters = {k: request.args.get(k, "") for k in FILTERS}
+    if not current_user.is_authenticated:
+        filters["status"] = ""
+    rows = feature_store.listing(city, spec, current_user, filters)
+    body = exporting.export(exporting.features_frame(spec, rows), fmt, spec.key)
+    name = f"{city.code}-{spec.key}.{fmt}"
+    return Response(
+        body,
+        mimetype=exporting.FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/api/<city_code>/layers/<layer_key>")

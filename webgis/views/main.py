@@ -35,6 +35,7 @@ def map_layers(city) -> list[maps.MapLayer]:
                 key=spec.key,
                 title=gettext(spec.title),
                 colour=spec.colour,
+                symbol=spec.symbol,
                 features=[
                     maps.MapFeature(
                         f.geometry,

@@ -1,0 +1,65 @@
+"""Exporting a layer's features as files for GIS tools and spreadsheets (geopandas)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+
+from layers import LayerSpec
+from webgis.boundaries import STORAGE_CRS
+from webgis.features import Feature
+
+FORMATS = {
+    "geojson": "application/geo+json",
+    "csv": "text/csv; charset=utf-8",
+    "gpkg": "application/geopackage+sqlite3",
+}
+
+
+def features_frame(spec: LayerSpec, features: list[Feature]) -> gpd.GeoDataFrame:
+    """One row per feature and one column per field; lists and tables as JSON text."""
+    names = [f.name for f in spec.all_fields]
+    rows = []
+    for feature in features:
+        props = feature.properties or {}
+        row = {"id": feature.id, "status": feature.status, "version": feature.version}
+        for name in names:
+            value = props.get(name)
+            row[name] = (
+                json.dumps(value, ensure_ascii=False)
+                if isinstance(value, list | dict)
+                else value
+            )
+        row["geometry"] = feature.geometry
+        rows.append(row)
+    columns = ["id", "status", "version", *names]
+    if not rows:
+        return gpd.GeoDataFrame(
+            columns=[*columns, "geometry"], geometry="geometry", crs=STORAGE_CRS
+        )
+    return gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], crs=STORAGE_CRS)
+
+
+def export(frame: gpd.GeoDataFrame, fmt: str, layer: str) -> bytes:
+    """The frame as a GeoJSON, CSV (WKT and lon/lat) or GeoPackage file."""
+    if fmt == "geojson":
+        return frame.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+    if fmt == "csv":
+        table = frame.drop(columns="geometry").copy()
+        points = frame.geometry.representative_point()
+        table["lon"], table["lat"] = points.x.round(6), points.y.round(6)
+        table["wkt"] = frame.geometry.to_wkt()
+        buffer = io.StringIO()
+        table.to_csv(buffer, index=False)
+        # A BOM lets spreadsheet programs read the Polish letters as UTF-8.
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if fmt == "gpkg":
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"{layer}.gpkg"
+            frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+            return path.read_bytes()
+    raise ValueError(f"unknown export format {fmt!r}; use one of {sorted(FORMATS)}")
