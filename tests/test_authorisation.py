@@ -114,6 +114,7 @@ CASES = [
     ("audit", "GET", "/admin/audit", {}, admins(OK)),
     ("layer list", "GET", "/wroclaw/layers/day_centres/", {}, everyone(OK)),
     ("layer api", "GET", "/api/wroclaw/layers/day_centres", {}, everyone(OK)),
+    ("layer export", "GET", "/wroclaw/layers/day_centres/export.csv", {}, everyone(OK)),
     ("feature", "GET", "/wroclaw/layers/day_centres/{feature}", {}, everyone(OK)),
     (
         "draft",
