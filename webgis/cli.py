@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from webgis import accounts, geography
 from webgis.boundaries import prepare_units, read_boundary_file
+from webgis.coverage import coverage_table
 from webgis.database import init_db
 from webgis.demo import demo_accounts, load_demo
 from webgis.errors import WebgisError
@@ -149,6 +150,54 @@ def users_list():
         click.echo(f"{user.email}\t{user.role}\t{areas}{state}")
 
 
+analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
+
+
+@analyse_group.command("coverage")
+@click.option("--city", "city_code", required=True)
+@click.option("--layer", default="day_centres", show_default=True)
+@click.option("--type", "facility_type", help="Only facilities of this type key.")
+@click.option(
+    "--radius",
+    type=click.FloatRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Metres from a facility that count as covered.",
+)
+@click.option(
+    "--cell",
+    type=click.FloatRange(min=10),
+    default=100,
+    show_default=True,
+    help="Grid cell size in metres.",
+)
+@click.option(
+    "--date",
+    "when",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The state at the end of this day (from the history).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def analyse_coverage(city_code, layer, facility_type, radius, cell, when, out):
+    """Per-unit coverage, places per resident and 2SFCA, written as CSV."""
+    with _refusal():
+        city = geography.get_city(city_code)
+        table = coverage_table(
+            city, layer, facility_type, radius, cell, when.date() if when else None
+        )
+    table.to_csv(out, index=False)
+    known = table[table["population"].notna()]
+    share = known["covered"].sum() / known["population"].sum()
+    click.echo(
+        f"{out}: {len(table)} jednostek; mieszkańcy w zasięgu {radius:.0f} m: "
+        f"{share:.1%}"
+    )
+    missing = table.loc[table["population"].isna(), "name"].tolist()
+    if missing:
+        click.echo("Bez danych o mieszkańcach (pominięte): " + ", ".join(missing))
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
@@ -175,7 +224,14 @@ def serve(host, port):
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to ``app.cli`` (and so to ``webgis`` and ``flask``)."""
-    commands = (db_group, cities_group, boundaries_group, areas_group, users_group)
+    commands = (
+        db_group,
+        cities_group,
+        boundaries_group,
+        areas_group,
+        users_group,
+        analyse_group,
+    )
     for command in (*commands, demo, serve):
         app.cli.add_command(command)
 

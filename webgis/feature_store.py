@@ -299,3 +299,26 @@ def as_geojson(spec: LayerSpec, features: list[Feature]) -> dict:
             for f in features
         ],
     }
+
+
+def published_at(city: City, spec: LayerSpec, when: date | None = None) -> list:
+    """(geometry, properties) of the features published at the end of ``when``.
+
+    Read from the revision history; ``when`` None means now.
+    """
+    query = (
+        select(Revision)
+        .join(Feature, Feature.id == Revision.feature_id)
+        .where(Feature.city == city, Feature.layer == spec.key)
+        .order_by(Revision.feature_id, Revision.version)
+    )
+    if when is not None:
+        query = query.where(Revision.at < when + timedelta(days=1))
+    latest: dict[int, Revision] = {}
+    for revision in db.session.scalars(query):
+        latest[revision.feature_id] = revision
+    return [
+        (r.geometry, r.properties or {})
+        for r in latest.values()
+        if r.status == "published"
+    ]

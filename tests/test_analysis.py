@@ -1,0 +1,204 @@
+"""Coverage analysis on a square city whose answers can be worked out by hand.
+
+Two 1 km square units side by side: A (1,000 residents) and B (3,000 residents). With
+500 m cells each unit has four cells, centred 250 m from its edges. One facility with
+10 places stands at A's centre.
+"""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from webgis import analysis
+
+X, Y = 360_000, 360_000  # central Wrocław in EPSG:2180
+
+
+@pytest.fixture
+def units():
+    return gpd.GeoDataFrame(
+        {"number": [1, 2], "name": ["A", "B"], "population": [1000, 3000]},
+        geometry=[box(X, Y, X + 1000, Y + 1000), box(X + 1000, Y, X + 2000, Y + 1000)],
+        crs="EPSG:2180",
+    )
+
+
+@pytest.fixture
+def centre_of_a():
+    return gpd.GeoDataFrame(
+        {"capacity": [10]}, geometry=[Point(X + 500, Y + 500)], crs="EPSG:2180"
+    )
+
+
+def test_grid_spreads_each_units_residents_evenly(units):
+    grid = analysis.population_grid(units, cell=500)
+    assert len(grid) == 8
+    assert grid.groupby("unit")["residents"].sum().to_dict() == {1: 1000, 2: 3000}
+    assert sorted(grid.loc[grid["unit"] == 2, "residents"]) == [750] * 4
+
+
+def test_coverage_within_400_m_is_unit_a_only(units, centre_of_a):
+    # A's cell centres are 353.6 m from the facility; B's nearest are 790.6 m away.
+    table = analysis.unit_indicators(units, centre_of_a, radius=400, cell=500)
+    rows = table.set_index("name")
+    assert rows.loc["A", "coverage_share"] == 1.0
+    assert rows.loc["B", "coverage_share"] == 0.0
+    assert table["covered"].sum() / table["population"].sum() == 0.25
+    assert list(analysis.unserved_units(table)["name"]) == ["B"]
+
+
+def test_coverage_within_300_m_is_nobody(units, centre_of_a):
+    table = analysis.unit_indicators(units, centre_of_a, radius=300, cell=500)
+    assert table["coverage_share"].tolist() == [0.0, 0.0]
+
+
+def test_two_step_fca_by_hand(units, centre_of_a):
+    # R = 1000 m reaches A's four cells (250 residents each) and B's two western
+    # cells (750 each, 790.6 m away): 10 places / 2,500 residents = 0.004 each.
+    # Per 1,000 residents: A 4.0; B has half its people in reach, so 2.0.
+    table = analysis.unit_indicators(units, centre_of_a, radius=1000, cell=500)
+    rows = table.set_index("name")
+    assert rows.loc["A", "access_2sfca_per_1k"] == pytest.approx(4.0)
+    assert rows.loc["B", "access_2sfca_per_1k"] == pytest.approx(2.0)
+
+
+def test_counts_per_resident_and_places(units, centre_of_a):
+    rows = analysis.unit_indicators(units, centre_of_a, 400, cell=500).set_index("name")
+    assert rows.loc["A", "facilities"] == 1 and rows.loc["B", "facilities"] == 0
+    assert rows.loc["A", "per_10k"] == pytest.approx(10.0)  # 1 per 1,000 residents
+    assert rows.loc["A", "places_per_1k"] == pytest.approx(10.0)
+
+
+def test_unknown_population_is_no_data_not_zero(units, centre_of_a):
+    units.loc[1, "population"] = None
+    table = analysis.unit_indicators(units, centre_of_a, 400, cell=500)
+    b = table.set_index("name").loc["B"]
+    assert np.isnan(b["coverage_share"]) and np.isnan(b["per_10k"])
+
+
+def test_service_area_sums_its_units(units, centre_of_a):
+    table = analysis.unit_indicators(units, centre_of_a, radius=1000, cell=500)
+    areas = analysis.area_indicators(table, {1: "Z1", 2: "Z1"}).set_index("area")
+    assert areas.loc["Z1", "population"] == 4000
+    assert areas.loc["Z1", "covered"] == 1000 + 1500
+    assert areas.loc["Z1", "access_2sfca_per_1k"] == pytest.approx(
+        (4.0 * 1000 + 2.0 * 3000) / 4000
+    )
+
+
+def test_needs_without_a_nearby_resource_of_their_category(units):
+    needs = gpd.GeoDataFrame(
+        {"title": ["n1", "n2"], "category": ["housing", "health"]},
+        geometry=[Point(X + 100, Y + 100), Point(X + 1900, Y + 900)],
+        crs="EPSG:2180",
+    )
+    resources = gpd.GeoDataFrame(
+        {"category": ["housing", "housing"]},
+        geometry=[Point(X + 200, Y + 100), Point(X + 1900, Y + 800)],
+        crs="EPSG:2180",
+    )
+    unmet = analysis.unmet_needs(needs, resources, radius=500)
+    assert list(unmet["title"]) == ["n2"]  # a housing resource is no help for health
+
+
+def test_frames_without_crs_are_refused(units, centre_of_a):
+    with pytest.raises(ValueError, match="no CRS"):
+        analysis.unit_indicators(
+            units.set_crs(None, allow_override=True), centre_of_a, 400
+        )
+    with pytest.raises(TypeError, match="GeoDataFrame"):
+        analysis.population_grid(units.drop(columns="geometry"))
+
+
+def test_demo_sanity_shares_and_totals(demo_app):
+    from webgis import geography
+
+    with demo_app.app_context():
+        units = geography.units_frame(geography.get_city("wroclaw"))
+    facilities = gpd.GeoDataFrame(
+        {"capacity": [20, 30]},
+        geometry=[Point(17.0309, 51.1202), Point(17.0450, 51.1230)],
+        crs="EPSG:4326",
+    )
+    table = analysis.unit_indicators(units, facilities, radius=1000, cell=250)
+    known = table[table["population"].notna()]
+    assert known["coverage_share"].between(0, 1).all()
+    assert (
+        known["covered"] + known["uncovered"] - known["population"]
+    ).abs().max() < 1e-6
+    assert sorted(table.loc[table["population"].isna(), "name"]) == [
+        "Ołtaszyn",
+        "Wojszyce",
+    ]
+
+
+def test_cli_writes_the_ranked_unit_table(staff_app, tmp_path):
+    import pandas as pd
+
+    from tests.conftest import new_feature
+
+    new_feature(staff_app, name="Analiza A", capacity=25)
+    out = tmp_path / "coverage.csv"
+    result = staff_app.test_cli_runner().invoke(
+        args=[
+            "analyse",
+            "coverage",
+            "--city",
+            "wroclaw",
+            "--layer",
+            "day_centres",
+            "--radius",
+            "1000",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "mieszkańcy w zasięgu 1000 m" in result.output
+    assert "Ołtaszyn, Wojszyce" in result.output
+    table = pd.read_csv(out)
+    assert len(table) == 48 and table["coverage_share"].dropna().between(0, 1).all()
+    assert table["coverage_share"].dropna().is_monotonic_increasing  # worst first
+    nadodrze = table.set_index("name").loc["Nadodrze"]
+    assert nadodrze["service_area"] == "ZTPS-7" and nadodrze["places"] >= 25
+
+
+def test_cli_date_reads_the_state_from_history(staff_app, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "then.csv"
+    result = staff_app.test_cli_runner().invoke(
+        args=[
+            "analyse",
+            "coverage",
+            "--city",
+            "wroclaw",
+            "--date",
+            "2001-01-01",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["facilities"].sum() == 0  # nothing was mapped in 2001
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--layer", "benches"], "Nie ma warstwy 'benches'"),
+        (["--type", "casino"], "Nie ma placówek typu 'casino'"),
+        (["--radius", "-5"], "--radius"),
+        (["--date", "2020-13-01"], "--date"),
+        (["--city", "gdansk"], "Nie ma miasta"),
+    ],
+)
+def test_cli_refuses_bad_input_and_writes_nothing(staff_app, tmp_path, args, message):
+    out = tmp_path / "x.csv"
+    base = ["analyse", "coverage", "--out", str(out)]
+    if "--city" not in args:
+        base += ["--city", "wroclaw"]
+    result = staff_app.test_cli_runner().invoke(args=base + args)
+    assert result.exit_code != 0 and message in result.output
+    assert not out.exists()
