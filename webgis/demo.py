@@ -110,7 +110,7 @@ def demo_features() -> list[str]:
         answers = properties.pop("answers", [])
         values = editing.to_form(spec, properties)
         cleaned, errors = clean_properties(
-            spec, values, editing.allowed_for(city, None)
+            spec, values, editing.allowed_for(city, spec, None)
         )
         if errors:
             raise WebgisError(f"Dane demonstracyjne: {title}: {errors}")

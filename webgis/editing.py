@@ -29,8 +29,10 @@ class Invalid(WebgisError):
         self.errors = errors
 
 
-def allowed_for(city: City, user) -> Allowed:
-    """The vocabulary keys, service areas and linkable features of this city."""
+def allowed_for(city: City, spec: LayerSpec, user) -> Allowed:
+    """The vocabulary keys, service areas and features ``spec`` may link to."""
+    linked = {f.link_layer for f in spec.all_fields if f.kind == "links"}
+    registry = layer_registry()
     return Allowed(
         vocabularies={
             key: {t.key for t in vocabularies.terms(key)}
@@ -38,8 +40,8 @@ def allowed_for(city: City, user) -> Allowed:
         },
         service_areas={a.code for a in city.service_areas},
         links={
-            key: {f.id for f in feature_store.visible(city, spec, user)}
-            for key, spec in layer_registry().items()
+            key: {f.id for f in feature_store.visible(city, registry[key], user)}
+            for key in linked
         },
     )
 
@@ -54,7 +56,7 @@ def read_submission(
 ) -> tuple[dict, BaseGeometry, str]:
     """Validated (properties, geometry, status) of a form, or :class:`Invalid`."""
     form = Form(raw)
-    properties, errors = clean_properties(spec, form, allowed_for(city, user))
+    properties, errors = clean_properties(spec, form, allowed_for(city, spec, user))
     chosen = {int(n) for n in form.getlist("units") if str(n).isdigit()}
     units = [u.geometry for u in city.units if u.number in chosen]
     geometry = None
@@ -100,14 +102,17 @@ def to_form(spec: LayerSpec, properties: dict, geometry=None) -> dict[str, list[
 
 
 def field_options(
-    city: City, spec: LayerSpec, user
+    city: City, spec: LayerSpec, user, names: set[str] | None = None
 ) -> dict[str, list[tuple[str, str]]]:
-    """For each choice-like field, its ``(value, label)`` pairs, localised.
+    """Each choice-like field's ``(value, label)`` pairs, localised.
 
-    Fixed choices keep their Polish source label; templates translate them.
+    ``names`` limits the work to those fields. Fixed choices keep their Polish
+    source label; templates translate them.
     """
     options: dict[str, list[tuple[str, str]]] = {}
     for spec_field in spec.all_fields:
+        if names is not None and spec_field.name not in names:
+            continue
         if spec_field.vocabulary:
             terms = vocabularies.terms(spec_field.vocabulary)
             options[spec_field.name] = [(t.key, t.label) for t in terms]

@@ -74,15 +74,12 @@ def _form_page(city, spec, values, errors, feature=None, status=200):
         errors=errors,
         rendered=render_map(
             maps.editor_map(
-                city_frame(city), feature and feature.geometry, map_assets()
+                geography.units_frame(city),
+                feature and feature.geometry,
+                map_assets(),
             )
         ),
     ), status
-
-
-def city_frame(city):
-    """The city's units for the editor map's outline."""
-    return geography.units_frame(city)
 
 
 @bp.route("/<city_code>/layers/<layer_key>/new", methods=["GET", "POST"])

@@ -29,7 +29,10 @@ def map_layers(city) -> list[maps.MapLayer]:
     layers = []
     for spec in layer_registry().values():
         features = feature_store.visible(city, spec, current_user)
-        options = editing.field_options(city, spec, current_user)
+        # Popups show only the category; other options (links) would be wasted work.
+        options = editing.field_options(
+            city, spec, current_user, names={spec.category_field}
+        )
         layers.append(
             maps.MapLayer(
                 key=spec.key,
