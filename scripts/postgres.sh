@@ -22,7 +22,7 @@ if ! command -v pg_lsclusters >/dev/null ||
     echo "postgres.sh: installing PostgreSQL and PostGIS from Debian"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends postgresql postgresql-postgis </dev/null
+        --no-install-recommends postgresql postgresql-postgis </dev/null 3>&-
 fi
 
 # 2. A cluster of the newest installed version that has PostGIS (the Debian package
@@ -37,9 +37,18 @@ if [ -z "$cluster" ]; then
     as_root pg_createcluster "$ver" "$cluster"
 fi
 # `start` fails on a running cluster, so only start when `status` says it is down.
+# The server daemon inherits open descriptors: with fd 3 (the caller's pipe) it would keep
+# `$(bash scripts/postgres.sh | tail -n 1)` waiting for EOF for as long as PostgreSQL
+# runs (that hung CI). So it starts with fd 3 closed and its stdio on a log file.
 if ! as_root pg_ctlcluster "$ver" "$cluster" status >/dev/null 2>&1; then
     echo "postgres.sh: starting cluster $ver/$cluster"
-    as_root pg_ctlcluster "$ver" "$cluster" start
+    start_log=$(mktemp)
+    if ! as_root pg_ctlcluster "$ver" "$cluster" start </dev/null >"$start_log" 2>&1 3>&-; then
+        cat "$start_log"
+        exit 1
+    fi
+    cat "$start_log"
+    rm -f "$start_log"
 fi
 port=$(pg_lsclusters -h | awk -v v="$ver" -v c="$cluster" '$1 == v && $2 == c { print $3 }')
 
