@@ -7,6 +7,7 @@ Two 1 km square units side by side: A (1,000 residents) and B (3,000 residents).
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -188,7 +189,7 @@ def test_cli_date_reads_the_state_from_history(staff_app, tmp_path):
     ("args", "message"),
     [
         (["--layer", "benches"], "Nie ma warstwy 'benches'"),
-        (["--type", "casino"], "Nie ma placówek typu 'casino'"),
+        (["--type", "casino"], "Nie ma obiektów kategorii 'casino'"),
         (["--radius", "-5"], "--radius"),
         (["--date", "2020-13-01"], "--date"),
         (["--city", "gdansk"], "Nie ma miasta"),
@@ -202,3 +203,67 @@ def test_cli_refuses_bad_input_and_writes_nothing(staff_app, tmp_path, args, mes
     result = staff_app.test_cli_runner().invoke(args=base + args)
     assert result.exit_code != 0 and message in result.output
     assert not out.exists()
+
+
+def test_what_if_a_facility_in_b_by_hand(units, centre_of_a):
+    # A second facility with 30 places at B's centre, R = 400 m: each reaches only
+    # its own unit's four cells, so both units are fully covered, and 2SFCA gives
+    # 10 / 1,000 and 30 / 3,000 places per resident = 10 per 1,000 in both.
+    centre_of_b = gpd.GeoDataFrame(
+        {"capacity": [30]}, geometry=[Point(X + 1500, Y + 500)], crs="EPSG:2180"
+    )
+    grid = analysis.population_grid(units, cell=500)
+    now = analysis.unit_indicators(units, centre_of_a, 400, cell=500, grid=grid)
+    what_if = analysis.unit_indicators(
+        units, pd.concat([centre_of_a, centre_of_b]), 400, cell=500, grid=grid
+    )
+    assert what_if["access_2sfca_per_1k"].tolist() == pytest.approx([10.0, 10.0])
+    compared = analysis.side_by_side(now, what_if, ["coverage_share"])
+    assert compared["coverage_share_change"].tolist() == [0.0, 1.0]
+    before, after = analysis.city_summary(now), analysis.city_summary(what_if)
+    assert (before["residents"], before["covered"], before["uncovered"]) == (
+        4000,
+        1000,
+        3000,
+    )
+    assert (before["coverage_share"], after["coverage_share"]) == (0.25, 1.0)
+    assert (before["unserved_units"], after["unserved_units"]) == (1, 0)
+    assert after["places"] == 40
+
+
+def test_city_summary_counts_units_without_population_apart(units, centre_of_a):
+    units.loc[1, "population"] = None
+    summary = analysis.city_summary(
+        analysis.unit_indicators(units, centre_of_a, 400, cell=500)
+    )
+    assert summary["residents"] == 1000 and summary["units_without_data"] == 1
+    assert summary["coverage_share"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("scheme", "k", "lower", "upper", "classes"),
+    [
+        # ten values 1..10 in three equal intervals of width 3
+        ("equal_interval", 3, [1, 4, 7], [4, 7, 10], [0] * 4 + [1] * 3 + [2] * 3),
+        ("quantiles", 2, [1, 5.5], [5.5, 10], [0] * 5 + [1] * 5),
+    ],
+)
+def test_classification_by_hand(scheme, k, lower, upper, classes):
+    found = analysis.classify(pd.Series(range(1, 11)), scheme, k)
+    assert found.lower == pytest.approx(lower) and found.upper == pytest.approx(upper)
+    assert found.of_value.tolist() == classes
+
+
+def test_natural_breaks_find_the_gap():
+    values = pd.Series([1, 1, 2, 10, 11, 12])
+    found = analysis.classify(values, "natural_breaks", 2)
+    assert found.of_value.tolist() == [0, 0, 0, 1, 1, 1]
+    assert found.upper == [2, 12]
+
+
+def test_missing_values_are_no_data_and_classes_shrink_to_the_values():
+    found = analysis.classify(pd.Series([5.0, np.nan, 5.0]), "quantiles", 5)
+    assert found.of_value.tolist() == [0, -1, 0] and found.count == 1
+    assert analysis.classify(pd.Series([np.nan]), "quantiles", 5).count == 0
+    with pytest.raises(ValueError, match="unknown scheme"):
+        analysis.classify(pd.Series([1.0]), "jenks", 3)

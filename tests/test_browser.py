@@ -333,3 +333,25 @@ def test_layer_list_and_history_pages_in_the_browser(page, live_url):
     expect(page.get_by_role("heading", name="Historia zmian")).to_be_visible()
     expect(page.get_by_text("Wersja 1")).to_be_visible()
     assert page.errors == []
+
+
+def test_planner_adds_a_hypothetical_centre_by_clicking_the_analysis_map(
+    page, live_url
+):
+    log_in(page, live_url, "planner")
+    page.goto(f"{live_url}/wroclaw/analysis")
+    expect(page.locator("path.choropleth-unit")).to_have_count(48)
+    expect(page.locator("#table-units tbody tr")).to_have_count(48)
+    page.get_by_label("Liczba miejsc punktu dodanego kliknięciem").fill("35")
+    map_box = page.locator("#map-current-title ~ .map-with-legend .folium-map")
+    map_box.scroll_into_view_if_needed()
+    box = map_box.bounding_box()
+    # a click on the map (the city fills its middle) adds a line to the form
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    field = page.get_by_label("Hipotetyczne placówki")
+    expect(field).to_have_value(re.compile(r"^51\.\d+, 1[67]\.\d+, 35$"))
+    page.get_by_role("button", name="Przelicz").click()
+    expect(page.locator("#map-what_if-title")).to_be_visible()
+    expect(page.locator("path.choropleth-unit")).to_have_count(96)
+    expect(page.locator("#table-what_if tbody tr")).to_have_count(48)
+    assert page.errors == []

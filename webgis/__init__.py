@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["WEBGIS_LAYER_PACKAGES"]
     )
 
-    from webgis.views import admin, api, auth, features, main, moderation
+    from webgis.views import admin, analysis, api, auth, features, main, moderation
 
-    for blueprint in (main.bp, api.bp, auth.bp, admin.bp, moderation.bp, features.bp):
+    blueprints = (main, api, auth, admin, moderation, features, analysis)
+    for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     # The JSON API is read-only for now; it gets token or header-based CSRF when it
     # starts taking writes.

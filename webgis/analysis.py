@@ -10,7 +10,11 @@ left out and reported, never counted as 0.
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import geopandas as gpd
+import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -156,15 +160,19 @@ def unit_indicators(
     facilities: gpd.GeoDataFrame,
     radius: float,
     cell: float = 100.0,
+    grid: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Per unit: facilities, per 10,000 residents, places per 1,000, coverage, 2SFCA.
 
     Shares are in [0, 1]; ``covered`` + ``uncovered`` = residents for every unit with
     a known population; units without one have NaN indicators (shown as "no data").
+    ``grid`` is :func:`population_grid` of the units when the caller already has it
+    (a what-if or a second date reuses it instead of rebuilding it).
     """
     metric_units = to_metric(units, "units")
     metric_facilities = to_metric(facilities, "facilities")
-    grid = population_grid(metric_units, cell)
+    if grid is None:
+        grid = population_grid(metric_units, cell)
     covered = covered_cells(grid, metric_facilities, radius)
     access_score = two_step_fca(grid, metric_facilities, radius)
     grid = grid.assign(
@@ -233,3 +241,98 @@ def unmet_needs(
         if same.empty or same.distance(need.geometry).min() > radius:
             unmet.append(index)
     return needs.loc[unmet].to_crs("EPSG:4326")
+
+
+def city_summary(table: pd.DataFrame) -> dict:
+    """City totals of a unit table: residents, covered, facilities, 2SFCA, gaps.
+
+    Units without a known population are counted apart (``units_without_data``), not
+    as 0 residents.
+    """
+    known = table[table["population"].notna()]
+    residents = float(known["population"].sum())
+    covered = float(known["covered"].sum())
+    weighted = (known["access_2sfca_per_1k"] * known["population"]).sum()
+    return {
+        "residents": residents,
+        "covered": covered,
+        "uncovered": residents - covered,
+        "coverage_share": covered / residents if residents else np.nan,
+        "facilities": int(table["facilities"].sum()),
+        "places": float(table["places"].sum()),
+        "access_2sfca_per_1k": weighted / residents if residents else np.nan,
+        "unserved_units": len(unserved_units(table)),
+        "units_without_data": int(table["population"].isna().sum()),
+    }
+
+
+def side_by_side(
+    before: pd.DataFrame, after: pd.DataFrame, columns, key: str = "unit"
+) -> pd.DataFrame:
+    """Indicators of the same units in two tables, with their differences.
+
+    For each of ``columns``: ``<column>_before``, ``<column>_after`` and
+    ``<column>_change`` (after - before; NaN where either is unknown). Names come
+    from ``before``.
+    """
+    left = before.set_index(key)
+    right = after.set_index(key).reindex(left.index)
+    frame = left[["name"]].copy()
+    for column in columns:
+        frame[f"{column}_before"] = left[column]
+        frame[f"{column}_after"] = right[column]
+        frame[f"{column}_change"] = right[column] - left[column]
+    return frame.reset_index()
+
+
+#: Classification schemes of mapclassify offered to planners. Fisher-Jenks is the
+#: exact (deterministic) form of natural breaks.
+SCHEMES = {
+    "quantiles": mapclassify.Quantiles,
+    "natural_breaks": mapclassify.FisherJenks,
+    "equal_interval": mapclassify.EqualInterval,
+}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A classification of values: class bounds and each value's class.
+
+    ``of_value[i]`` is the class of the i-th value, or -1 for a missing value ("no
+    data"); class ``c`` covers ``lower[c]`` to ``upper[c]``.
+    """
+
+    lower: list[float]
+    upper: list[float]
+    of_value: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """The number of classes."""
+        return len(self.upper)
+
+
+def classify(values: pd.Series, scheme: str, k: int) -> Classes:
+    """Classes of ``values`` by a mapclassify ``scheme``; NaN stays "no data".
+
+    With fewer distinct values than ``k`` there are only as many classes as values.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; use one of {sorted(SCHEMES)}")
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    known = values.dropna()
+    of_value = np.full(len(values), -1)
+    if known.empty:
+        return Classes([], [], of_value)
+    k = min(k, known.nunique())
+    if k < 2:
+        of_value[values.notna().to_numpy()] = 0
+        return Classes([float(known.min())], [float(known.max())], of_value)
+    # Ties can leave a quantile class empty; mapclassify then says so in a warning
+    # and returns the classes that exist, which is what the legend should show.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        classifier = SCHEMES[scheme](known.to_numpy(), k=k)
+    upper = [float(b) for b in classifier.bins]
+    of_value[values.notna().to_numpy()] = classifier.yb
+    return Classes([float(known.min()), *upper[:-1]], upper, of_value)

@@ -156,7 +156,11 @@ analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 @analyse_group.command("coverage")
 @click.option("--city", "city_code", required=True)
 @click.option("--layer", default="day_centres", show_default=True)
-@click.option("--type", "facility_type", help="Only facilities of this type key.")
+@click.option(
+    "--type",
+    "category",
+    help="Only features of this category (facility type, target group…) key.",
+)
 @click.option(
     "--radius",
     type=click.FloatRange(min=1),
@@ -179,12 +183,12 @@ analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
-def analyse_coverage(city_code, layer, facility_type, radius, cell, when, out):
+def analyse_coverage(city_code, layer, category, radius, cell, when, out):
     """Per-unit coverage, places per resident and 2SFCA, written as CSV."""
     with _refusal():
         city = geography.get_city(city_code)
         table = coverage_table(
-            city, layer, facility_type, radius, cell, when.date() if when else None
+            city, layer, category, radius, cell, when.date() if when else None
         )
     table.to_csv(out, index=False)
     known = table[table["population"].notna()]

@@ -1,63 +1,270 @@
-"""The coverage analysis of one city and layer, from the database."""
+"""The coverage analysis of one city and layer, from the database.
+
+:mod:`webgis.analysis` computes on GeoDataFrames; this module reads what it needs
+(units, the features published at a date, hypothetical facilities) and assembles
+everything the analysis page, its exports and the CLI show.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import Point
 
+from layers import N_
 from webgis import analysis, feature_store, geography, layer_registry
 from webgis.boundaries import STORAGE_CRS
 from webgis.errors import NotFound, WebgisError
 from webgis.models import City
 
+#: The layer whose needs and resources the gap analysis pairs by category.
+NEEDS_LAYER = "needs_resources"
+
+#: Indicators a planner can map, rank and compare, with their labels.
+INDICATORS = {
+    "coverage_share": N_("Udział mieszkańców w zasięgu"),
+    "uncovered": N_("Mieszkańcy poza zasięgiem"),
+    "access_2sfca_per_1k": N_("Dostępność 2SFCA (miejsca na 1000 mieszkańców)"),
+    "per_10k": N_("Placówki na 10 tys. mieszkańców"),
+    "places_per_1k": N_("Miejsca na 1000 mieszkańców"),
+    "facilities": N_("Liczba placówek"),
+}
+
+#: Column headings of the tables (page and exports); indicators as above.
+COLUMNS = {
+    "unit": N_("Nr"),
+    "name": N_("Nazwa"),
+    "service_area": N_("Obszar"),
+    "area": N_("Obszar"),
+    "population": N_("Mieszkańcy"),
+    "places": N_("Miejsca"),
+    "covered": N_("Mieszkańcy w zasięgu"),
+    "title": N_("Tytuł"),
+    "category": N_("Obszar życia"),
+    "lon": N_("Długość geogr."),
+    "lat": N_("Szerokość geogr."),
+    **INDICATORS,
+}
+
+
+@dataclass(frozen=True)
+class Hypothetical:
+    """A facility that does not exist, placed to see what it would change."""
+
+    lat: float
+    lon: float
+    capacity: float | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisQuery:
+    """What a planner asks: which facilities, how far, when, and what if."""
+
+    layer: str = "day_centres"
+    category: str | None = None
+    radius: float = 1000.0
+    when: date | None = None
+    compare_to: date | None = None
+    hypothetical: tuple[Hypothetical, ...] = ()
+    cell: float = 100.0
+
+
+@dataclass
+class AnalysisResult:
+    """Tables of one analysis; ``earlier`` and ``what_if`` only when asked for."""
+
+    units: pd.DataFrame
+    areas: pd.DataFrame
+    summary: dict
+    unserved: pd.DataFrame
+    facilities: gpd.GeoDataFrame
+    unmet_needs: pd.DataFrame | None
+    shapes: gpd.GeoDataFrame
+    query: AnalysisQuery = field(default_factory=AnalysisQuery)
+    earlier: pd.DataFrame | None = None
+    earlier_summary: dict | None = None
+    what_if: pd.DataFrame | None = None
+    what_if_summary: dict | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
 
 def facilities_frame(
-    city: City, layer: str, facility_type: str | None = None, when: date | None = None
+    city: City, layer: str, category: str | None = None, when: date | None = None
 ) -> gpd.GeoDataFrame:
-    """Published point features of ``layer`` (optionally of one type) with capacity."""
+    """Published features of ``layer`` (optionally of one category) as points.
+
+    The category is the layer's ``category_field`` (a facility type, a target
+    group…); a polygon feature counts at its representative point.
+    """
     spec = layer_registry().get(layer)
     if spec is None:
         raise NotFound(f"Nie ma warstwy {layer!r}; są: {', '.join(layer_registry())}.")
     rows = [
         {
             "capacity": props.get("capacity"),
-            "type": props.get("facility_type"),
+            "category": _as_list(props.get(spec.category_field)),
             "geometry": geometry.representative_point(),
         }
         for geometry, props in feature_store.published_at(city, spec, when)
     ]
     frame = gpd.GeoDataFrame(
-        rows or {"capacity": [], "type": [], "geometry": []},
+        rows or {"capacity": [], "category": [], "geometry": []},
         geometry="geometry",
         crs=STORAGE_CRS,
     )
-    if facility_type:
-        if facility_type not in set(frame["type"].dropna()) and rows:
-            known = ", ".join(sorted(set(frame["type"].dropna())))
+    if category:
+        known = sorted({c for cats in frame["category"] for c in cats})
+        if rows and category not in known:
             raise WebgisError(
-                f"Nie ma placówek typu {facility_type!r}; są typy: {known}."
+                f"Nie ma obiektów kategorii {category!r}; są: {', '.join(known)}."
             )
-        frame = frame[frame["type"] == facility_type]
+        frame = frame[[category in cats for cats in frame["category"]]]
     frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce")
     return frame
+
+
+def _as_list(value) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def hypothetical_frame(facilities: tuple[Hypothetical, ...]) -> gpd.GeoDataFrame:
+    """Hypothetical facilities in the shape of :func:`facilities_frame`."""
+    return gpd.GeoDataFrame(
+        {
+            "capacity": pd.to_numeric(
+                pd.Series([f.capacity for f in facilities], dtype=object),
+                errors="coerce",
+            ),
+            "category": [[] for _ in facilities],
+        },
+        geometry=[Point(f.lon, f.lat) for f in facilities],
+        crs=STORAGE_CRS,
+    )
+
+
+def units_for_analysis(city: City) -> gpd.GeoDataFrame:
+    """The city's units with a numeric population (None stays missing)."""
+    units = geography.units_frame(city)
+    if units.empty:
+        raise WebgisError(f"Miasto {city.name} nie ma jednostek.")
+    units["population"] = pd.to_numeric(units["population"], errors="coerce")
+    return units
+
+
+def _ranked(table: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Worst-served first: lowest coverage, then most residents."""
+    table = table.copy()
+    table.insert(2, "service_area", units["service_area"].to_numpy())
+    return table.sort_values(["coverage_share", "population"], ascending=[True, False])
 
 
 def coverage_table(
     city: City,
     layer: str,
-    facility_type: str | None,
+    category: str | None,
     radius: float,
     cell: float,
     when: date | None = None,
 ) -> pd.DataFrame:
     """Per-unit indicators with each unit's service area, ranked worst-served first."""
-    units = geography.units_frame(city)
-    if units.empty:
-        raise WebgisError(f"Miasto {city.name} nie ma jednostek.")
-    units["population"] = pd.to_numeric(units["population"], errors="coerce")
-    facilities = facilities_frame(city, layer, facility_type, when)
-    table = analysis.unit_indicators(units, facilities, radius, cell)
-    table.insert(2, "service_area", units["service_area"].to_numpy())
-    return table.sort_values(["coverage_share", "population"], ascending=[True, False])
+    units = units_for_analysis(city)
+    facilities = facilities_frame(city, layer, category, when)
+    return _ranked(analysis.unit_indicators(units, facilities, radius, cell), units)
+
+
+def run(city: City, query: AnalysisQuery) -> AnalysisResult:
+    """The whole analysis the page shows: indicators, gaps, change and what-if."""
+    units = units_for_analysis(city)
+    grid = analysis.population_grid(units, query.cell)
+
+    def indicators(facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+        table = analysis.unit_indicators(
+            units, facilities, query.radius, query.cell, grid
+        )
+        return _ranked(table, units)
+
+    facilities = facilities_frame(city, query.layer, query.category, query.when)
+    table = indicators(facilities)
+    assignment = dict(zip(units["number"], units["service_area"], strict=True))
+    result = AnalysisResult(
+        units=table,
+        areas=analysis.area_indicators(table, assignment),
+        summary=analysis.city_summary(table),
+        unserved=analysis.unserved_units(table),
+        facilities=facilities,
+        unmet_needs=unmet_needs(city, query.radius, query.when),
+        shapes=units[["number", "name", "population", "geometry"]],
+        query=query,
+    )
+    if query.compare_to is not None:
+        earlier = facilities_frame(city, query.layer, query.category, query.compare_to)
+        result.earlier = indicators(earlier)
+        result.earlier_summary = analysis.city_summary(result.earlier)
+    if query.hypothetical:
+        extra = hypothetical_frame(query.hypothetical)
+        result.what_if = indicators(pd.concat([facilities, extra], ignore_index=True))
+        result.what_if_summary = analysis.city_summary(result.what_if)
+    result.tables = _tables(result)
+    return result
+
+
+def unmet_needs(city: City, radius: float, when: date | None) -> pd.DataFrame | None:
+    """Published needs with no published resource of their category within R.
+
+    None when the city's layers have no needs layer to pair.
+    """
+    spec = layer_registry().get(NEEDS_LAYER)
+    if spec is None:
+        return None
+    rows = [
+        {
+            "kind": props.get("kind"),
+            "title": props.get(spec.title_field),
+            "category": props.get("category"),
+            "geometry": geometry.representative_point(),
+        }
+        for geometry, props in feature_store.published_at(city, spec, when)
+    ]
+    frame = gpd.GeoDataFrame(
+        rows or {"kind": [], "title": [], "category": [], "geometry": []},
+        geometry="geometry",
+        crs=STORAGE_CRS,
+    )
+    needs = frame[frame["kind"] == "need"]
+    resources = frame[frame["kind"] == "resource"]
+    unmet = analysis.unmet_needs(needs, resources, radius)
+    return pd.DataFrame(
+        {
+            "title": unmet["title"],
+            "category": unmet["category"],
+            "lon": unmet.geometry.x.round(6),
+            "lat": unmet.geometry.y.round(6),
+        }
+    )
+
+
+#: Indicators compared between two dates or with the hypothetical facilities.
+COMPARED = tuple(INDICATORS)
+
+
+def _tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
+    """Every table of the result by the name its export uses."""
+    tables = {
+        "units": result.units,
+        "areas": result.areas,
+        "gaps": result.unserved,
+    }
+    if result.unmet_needs is not None:
+        tables["needs"] = result.unmet_needs
+    if result.earlier is not None:
+        tables["change"] = analysis.side_by_side(result.earlier, result.units, COMPARED)
+    if result.what_if is not None:
+        tables["what_if"] = analysis.side_by_side(
+            result.units, result.what_if, COMPARED
+        )
+    return tables

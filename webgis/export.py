@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from layers import LayerSpec
 from webgis.boundaries import STORAGE_CRS
@@ -17,6 +18,10 @@ FORMATS = {
     "geojson": "application/geo+json",
     "csv": "text/csv; charset=utf-8",
     "gpkg": "application/geopackage+sqlite3",
+}
+TABLE_FORMATS = {
+    "csv": FORMATS["csv"],
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -53,13 +58,32 @@ def export(frame: gpd.GeoDataFrame, fmt: str, layer: str) -> bytes:
         points = frame.geometry.representative_point()
         table["lon"], table["lat"] = points.x.round(6), points.y.round(6)
         table["wkt"] = frame.geometry.to_wkt()
-        buffer = io.StringIO()
-        table.to_csv(buffer, index=False)
-        # A BOM lets spreadsheet programs read the Polish letters as UTF-8.
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return _csv(table)
     if fmt == "gpkg":
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / f"{layer}.gpkg"
             frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
             return path.read_bytes()
     raise ValueError(f"unknown export format {fmt!r}; use one of {sorted(FORMATS)}")
+
+
+def _csv(table: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False)
+    # A BOM lets spreadsheet programs read the Polish letters as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def table_file(table: pd.DataFrame, fmt: str, sheet: str) -> bytes:
+    """A plain table as CSV or as an Excel workbook with one sheet named ``sheet``."""
+    if fmt == "csv":
+        return _csv(table)
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        # Excel forbids some characters in sheet names and allows 31 of them.
+        name = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "data"
+        table.to_excel(buffer, sheet_name=name, index=False, engine="openpyxl")
+        return buffer.getvalue()
+    raise ValueError(
+        f"unknown table format {fmt!r}; use one of {sorted(TABLE_FORMATS)}"
+    )

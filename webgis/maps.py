@@ -92,6 +92,8 @@ class RenderedMap:
     header: Markup
     body: Markup
     script: Markup
+    #: The map's JavaScript variable, for a page script that listens to clicks.
+    name: str = ""
 
 
 def area_colours(codes: list[str]) -> dict[str, str]:
@@ -139,6 +141,72 @@ def city_map(
     legend = [LegendEntry(colours[r.code], r.name) for r in areas.itertuples()]
     legend += [LegendEntry(layer.colour, layer.title, True) for layer in layers]
     return fmap, legend
+
+
+#: Sequential colours (ColorBrewer YlGnBu) for 2-7 classes, light = low; and the
+#: grey of "no data", which must never look like a low value.
+SEQUENTIAL = {
+    2: ("#edf8b1", "#2c7fb8"),
+    3: ("#edf8b1", "#7fcdbb", "#2c7fb8"),
+    4: ("#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"),
+    5: ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"),
+    6: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"),
+    7: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
+}
+NO_DATA_COLOUR = "#bdbdbd"
+
+
+def class_colours(count: int) -> tuple[str, ...]:
+    """The colours of ``count`` classes, low to high."""
+    if count <= 1:
+        return SEQUENTIAL[2][1:] if count else ()
+    return SEQUENTIAL[min(count, 7)]
+
+
+def choropleth_map(
+    units: gpd.GeoDataFrame,
+    assets: MapAssets,
+    facilities: gpd.GeoDataFrame | None = None,
+    hypothetical: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """Units filled by ``colour`` with an escaped ``tooltip`` each, plus points.
+
+    ``facilities`` (existing, dark dots) and ``hypothetical`` (what-if, orange
+    rings) are point frames in EPSG:4326.
+    """
+    fmap = _base_map(assets)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": row.geometry.__geo_interface__,
+            "properties": {"colour": row.colour, "tooltip": row.tooltip},
+        }
+        for row in units.itertuples()
+        if row.geometry is not None
+    ]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="choropleth",
+        style_function=lambda f: {
+            "color": "#555555",
+            "weight": 1,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.8,
+            "className": "choropleth-unit",
+        },
+        highlight_function=lambda f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    ).add_to(fmap)
+    for frame, style in (
+        (facilities, {"color": "#222222", "radius": 4, "class_name": "facility"}),
+        (hypothetical, {"color": "#d95f02", "radius": 8, "class_name": "what-if"}),
+    ):
+        for point in [] if frame is None else frame.geometry:
+            folium.CircleMarker(
+                location=(point.y, point.x), fill=True, fill_opacity=0.9, **style
+            ).add_to(fmap)
+    _fit(fmap, units)
+    return fmap
 
 
 def area_map(
@@ -277,7 +345,27 @@ def render(fmap: folium.Map, nonce: str = "") -> RenderedMap:
         header=Markup(header),
         body=Markup(root.html.render()),
         script=Markup(root.script.render()),
+        name=fmap.get_name(),
     )
+
+
+_HEAD_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1>|<link\b[^>]*>", re.S)
+
+
+def merged_header(rendered: list[RenderedMap]) -> Markup:
+    """The head of a page with several maps: each script, link and style once.
+
+    Loading Leaflet twice would replace ``L`` under the first map; each map's own
+    style (keyed by its element id) stays, as it differs.
+    """
+    seen, parts = set(), []
+    for one in rendered:
+        for match in _HEAD_ELEMENT.finditer(str(one.header)):
+            key = " ".join(match.group(0).split())
+            if key not in seen:
+                seen.add(key)
+                parts.append(match.group(0))
+    return Markup("\n".join(parts))
 
 
 def _base_map(assets: MapAssets) -> folium.Map:

@@ -1,0 +1,189 @@
+"""The planners' analysis page, its exports and its PNG maps, on the demo cities."""
+
+import io
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from PIL import Image
+
+from tests.conftest import NADODRZE, client_as, new_feature
+from webgis import coverage, geography
+from webgis.features import Feature, Revision
+
+#: A point in Leśnica, far west, which no demo facility covers within 1 km.
+LESNICA = (51.1445, 16.8722)
+YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
+
+
+@pytest.fixture
+def planner(staff_app):
+    return client_as(staff_app, "planner")
+
+
+def analyse(app, **query):
+    with app.app_context():
+        return coverage.run(
+            geography.get_city("wroclaw"), coverage.AnalysisQuery(**query)
+        )
+
+
+def saved_rows(app) -> tuple[int, int]:
+    from webgis.extensions import db
+
+    with app.app_context():
+        return db.session.query(Feature).count(), db.session.query(Revision).count()
+
+
+def test_first_visit_shows_the_default_analysis(staff_app, planner):
+    response = planner.get("/wroclaw/analysis")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    expected = analyse(staff_app)
+    share = f"{expected.summary['coverage_share'] * 100:.1f}".replace(".", ",")
+    assert f"{share}%" in html
+    for table in ("units", "areas", "gaps", "needs"):
+        assert f'id="table-{table}"' in html or f"table-{table}-title" in html
+    assert 'id="table-change"' not in html and "map-what_if-title" not in html
+    # the two osiedla without population data: reported, and grey on the map
+    assert "Ołtaszyn, Wojszyce" in html
+    assert '#bdbdbd" aria-hidden="true"></span>brak danych' in html
+
+
+def test_change_between_two_dates_from_history(staff_app, planner):
+    # The demo was loaded today, so yesterday nothing was published yet.
+    response = planner.get(f"/wroclaw/analysis?compare_to={YESTERDAY}&radius=1000")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="table-change"' in html and "map-change-title" in html
+    result = analyse(staff_app, compare_to=date.fromisoformat(YESTERDAY))
+    assert result.earlier_summary["facilities"] == 0
+    change = result.tables["change"]
+    assert change["coverage_share_before"].fillna(0).eq(0).all()
+    assert (change["coverage_share_change"].dropna() >= 0).all()
+    assert change["coverage_share_change"].max() > 0
+
+
+def test_what_if_recomputes_next_to_current_and_saves_nothing(staff_app, planner):
+    before = saved_rows(staff_app)
+    line = f"{LESNICA[0]}, {LESNICA[1]}, 40"
+    response = planner.get("/wroclaw/analysis", query_string={"hypothetical": line})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "map-what_if-title" in html and 'id="table-what_if"' in html
+    assert saved_rows(staff_app) == before
+    hypothetical = (coverage.Hypothetical(*LESNICA, 40),)
+    result = analyse(staff_app, hypothetical=hypothetical)
+    assert result.what_if_summary["covered"] > result.summary["covered"]
+    assert result.what_if_summary["places"] == result.summary["places"] + 40
+    assert result.what_if_summary["unserved_units"] < result.summary["unserved_units"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "kept"),
+    [
+        ({"radius": "-5"}, "Liczba musi", 'value="-5"'),
+        ({"radius": "daleko"}, "Nieprawidłowa liczba", 'value="daleko"'),
+        ({"hypothetical": "tu i tam"}, "Nie rozumiem wiersza 1", "tu i tam"),
+        (
+            {"hypothetical": "51.11, 17.03, 5\n50.06, 19.94, 10"},
+            "Punkt w wierszu 2 leży poza miastem",
+            "50.06, 19.94, 10",
+        ),
+        ({"hypothetical": "51.11, 17.03, -3"}, "Nie rozumiem wiersza 1", "-3"),
+        ({"category": "casino"}, "Nieznana kategoria", ""),
+        (
+            {"when": "2026-01-01", "compare_to": "2026-01-01"},
+            "Wybierz inny dzień",
+            'value="2026-01-01"',
+        ),
+        ({"when": "2026-02-31"}, "Nieprawidłowa data", 'value="2026-02-31"'),
+        ({"layer": "casinos"}, "Nieprawidłowy wybór", ""),
+        ({"classes": "12"}, "Liczba musi", 'value="12"'),
+    ],
+)
+def test_bad_parameters_say_what_is_wrong_and_keep_the_input(
+    staff_app, planner, query, message, kept
+):
+    before = saved_rows(staff_app)
+    response = planner.get("/wroclaw/analysis", query_string=query)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html and kept in html
+    assert "nic nie zostało przeliczone" in html
+    assert saved_rows(staff_app) == before
+
+
+def test_unit_table_as_csv_with_translated_headings(planner):
+    response = planner.get("/wroclaw/analysis/tables/units.csv?radius=800")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeffNr,Nazwa,Obszar,Mieszkańcy,Liczba placówek")
+    assert len(text.strip().splitlines()) == 1 + 48
+    english = planner.get("/wroclaw/analysis/tables/units.csv?lang=en")
+    assert english.get_data().decode("utf-8").startswith("\ufeffNo.,Name,Area")
+
+
+def test_change_table_as_xlsx(planner):
+    response = planner.get(
+        f"/wroclaw/analysis/tables/change.xlsx?compare_to={YESTERDAY}"
+    )
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
+    assert sheet.title == "Zmiana między datami"
+    headings = [cell.value for cell in sheet[1]]
+    assert headings[:4] == [
+        "Nr",
+        "Nazwa",
+        "Udział mieszkańców w zasięgu (przed)",
+        "Udział mieszkańców w zasięgu (po)",
+    ]
+    assert sheet.max_row == 1 + 48
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/wroclaw/analysis/tables/change.csv", 404, "nie ma tabeli change"),
+        ("/wroclaw/analysis/tables/units.pdf", 404, "Nieznany format pdf"),
+        ("/wroclaw/analysis/tables/units.csv?radius=0", 400, "Promień zasięgu R"),
+        ("/wroclaw/analysis/map.png?view=what_if", 404, "Tej mapy nie ma"),
+        ("/wroclaw/analysis/map.png?view=satellite", 404, "Tej mapy nie ma"),
+        ("/narnia/analysis", 404, "narnia"),
+    ],
+)
+def test_bad_export_requests(planner, url, status, message):
+    response = planner.get(url)
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+
+
+def test_map_as_png_for_a_report(planner):
+    response = planner.get("/wroclaw/analysis/map.png?indicator=access_2sfca_per_1k")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    image = Image.open(io.BytesIO(response.get_data()))
+    assert image.format == "PNG" and image.width > 600 and image.height > 600
+    # the what-if map exists once hypothetical facilities are given
+    line = f"{LESNICA[0]}, {LESNICA[1]}, 40"
+    what_if = planner.get(
+        "/wroclaw/analysis/map.png",
+        query_string={"view": "what_if", "hypothetical": line},
+    )
+    assert what_if.status_code == 200 and what_if.get_data() != response.get_data()
+
+
+def test_unmet_need_titles_are_escaped(staff_app, planner):
+    title = '<script>alert("x")</script> brak opieki wytchnieniowej'
+    new_feature(
+        staff_app,
+        "needs_resources",
+        NADODRZE,
+        kind="need",
+        title=title,
+        category="health",
+    )
+    html = planner.get("/wroclaw/analysis?radius=50").get_data(as_text=True)
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; brak opieki" in html
