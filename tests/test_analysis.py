@@ -267,3 +267,14 @@ def test_missing_values_are_no_data_and_classes_shrink_to_the_values():
     assert analysis.classify(pd.Series([np.nan]), "quantiles", 5).count == 0
     with pytest.raises(ValueError, match="unknown scheme"):
         analysis.classify(pd.Series([1.0]), "jenks", 3)
+
+
+def test_zeros_get_a_class_of_their_own():
+    # Most units often have 0 (nobody covered): they are one class, and the other
+    # values share the rest, here quantiles of 1..4 in two classes.
+    found = analysis.classify(pd.Series([0, 0, 0, 1, 2, 3, 4]), "quantiles", 3)
+    assert found.of_value.tolist() == [0, 0, 0, 1, 1, 2, 2]
+    assert found.lower == [0, 1, 2.5] and found.upper == [0, 2.5, 4]
+    # a change map has losses too: no separate zero class then
+    change = analysis.classify(pd.Series([-2, 0, 0, 3]), "equal_interval", 3)
+    assert change.upper == pytest.approx([-0.3333333, 1.3333333, 3])

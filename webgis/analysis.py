@@ -316,10 +316,23 @@ def classify(values: pd.Series, scheme: str, k: int) -> Classes:
     """Classes of ``values`` by a mapclassify ``scheme``; NaN stays "no data".
 
     With fewer distinct values than ``k`` there are only as many classes as values.
+    When no value is negative, zeros get a class of their own ("nobody covered",
+    "no facility") and the other values share the remaining classes: otherwise
+    quantiles of a city where most units have 0 would show classes like 0 – 0.
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; use one of {sorted(SCHEMES)}")
     values = pd.to_numeric(values, errors="coerce").astype(float)
+    known = values.dropna()
+    if (known >= 0).all() and (known == 0).any() and (known > 0).any() and k > 2:
+        rest = _classify(values.where(values != 0), scheme, k - 1)
+        shifted = np.where(rest.of_value >= 0, rest.of_value + 1, -1)
+        of_value = np.where(values.to_numpy() == 0, 0, shifted)
+        return Classes([0.0, *rest.lower], [0.0, *rest.upper], of_value)
+    return _classify(values, scheme, k)
+
+
+def _classify(values: pd.Series, scheme: str, k: int) -> Classes:
     known = values.dropna()
     of_value = np.full(len(values), -1)
     if known.empty:

@@ -58,9 +58,13 @@ def build(
         for row in units.itertuples()
     ]
     legend = [
-        LegendEntry(colour, f"{fmt(low)} – {fmt(high)}")
+        LegendEntry(colour, _range(fmt(low), fmt(high)))
         for colour, low, high in zip(colours, classes.lower, classes.upper, strict=True)
     ]
     if (classes.of_value < 0).any():
         legend.append(LegendEntry(NO_DATA_COLOUR, labels["no_data"]))
     return Choropleth(units, legend)
+
+
+def _range(low: str, high: str) -> str:
+    return low if low == high else f"{low} – {high}"

@@ -32,9 +32,13 @@ def choropleth_png(
     ``points`` are point frames with their legend label: the existing facilities
     (dark dots) first, then hypothetical ones (orange).
     """
-    figure = Figure(figsize=(8, 8), dpi=150)
+    metric = units.to_crs(METRIC_CRS)
+    west, south, east, north = metric.total_bounds
+    # The figure takes the city's shape, so a report page has no empty band.
+    height = min(max(8 * (north - south) / max(east - west, 1), 4), 11)
+    figure = Figure(figsize=(8, height + 1), dpi=150)
     axes = figure.add_subplot()
-    units.to_crs(METRIC_CRS).plot(
+    metric.plot(
         ax=axes, color=units["colour"].to_numpy(), edgecolor="#555555", linewidth=0.4
     )
     handles = [
