@@ -187,3 +187,17 @@ def test_unmet_need_titles_are_escaped(staff_app, planner):
     html = planner.get("/wroclaw/analysis?radius=50").get_data(as_text=True)
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; brak opieki" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("planner", True),
+        ("admin", True),
+        ("organiser_own", False),
+        ("anonymous", False),
+    ],
+)
+def test_city_map_links_to_the_analysis_for_planners_only(staff_app, role, shown):
+    html = client_as(staff_app, role).get("/wroclaw/map").get_data(as_text=True)
+    assert ('href="/wroclaw/analysis"' in html) is shown

@@ -339,7 +339,8 @@ def test_planner_adds_a_hypothetical_centre_by_clicking_the_analysis_map(
     page, live_url
 ):
     log_in(page, live_url, "planner")
-    page.goto(f"{live_url}/wroclaw/analysis")
+    page.goto(f"{live_url}/wroclaw/map")
+    page.get_by_role("link", name="Analiza pokrycia").click()
     expect(page.locator("path.choropleth-unit")).to_have_count(48)
     expect(page.locator("#table-units tbody tr")).to_have_count(48)
     page.get_by_label("Liczba miejsc punktu dodanego kliknięciem").fill("35")
