@@ -13,6 +13,7 @@ from itertools import cycle
 
 import folium
 import geopandas as gpd
+import shapely
 from flask_babel import format_number
 from flask_babel import gettext as _
 from folium.plugins import MarkerCluster
@@ -178,7 +179,7 @@ def choropleth_map(
     features = [
         {
             "type": "Feature",
-            "geometry": row.geometry.__geo_interface__,
+            "geometry": for_display(row.geometry).__geo_interface__,
             "properties": {"colour": row.colour, "tooltip": row.tooltip},
         }
         for row in units.itertuples()
@@ -207,6 +208,16 @@ def choropleth_map(
             ).add_to(fmap)
     _fit(fmap, units)
     return fmap
+
+
+def for_display(geometry):
+    """A lighter geometry for a city-wide map: about 1 m precision, 2 m simplified.
+
+    Official boundaries carry centimetre vertices; sent as they are, three maps of
+    Wrocław's osiedla weigh 2 MB. Rounding keeps shared edges shared.
+    """
+    rounded = shapely.set_precision(geometry, 1e-5)
+    return shapely.simplify(rounded, 2e-5, preserve_topology=True)
 
 
 def area_map(
@@ -396,7 +407,7 @@ def _area_polygons(areas, colours, fill_opacity=0.35) -> folium.GeoJson:
         features.append(
             {
                 "type": "Feature",
-                "geometry": row.geometry.__geo_interface__,
+                "geometry": for_display(row.geometry).__geo_interface__,
                 "properties": {
                     "colour": colours[row.code],
                     "tooltip": _area_tooltip(row),
@@ -422,7 +433,7 @@ def _unit_polygons(units, interactive: bool = True) -> folium.GeoJson:
     features = [
         {
             "type": "Feature",
-            "geometry": row.geometry.__geo_interface__,
+            "geometry": for_display(row.geometry).__geo_interface__,
             "properties": {"tooltip": _unit_tooltip(row)},
         }
         for row in units.itertuples()
