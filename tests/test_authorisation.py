@@ -112,6 +112,7 @@ CASES = [
         admins(DONE),
     ),
     ("audit", "GET", "/admin/audit", {}, admins(OK)),
+    ("embed snippets", "GET", "/admin/embed", {}, admins(OK)),
     ("layer list", "GET", "/wroclaw/layers/day_centres/", {}, everyone(OK)),
     ("layer api", "GET", "/api/wroclaw/layers/day_centres", {}, everyone(OK)),
     ("layer export", "GET", "/wroclaw/layers/day_centres/export.csv", {}, everyone(OK)),

@@ -66,6 +66,19 @@ class MapFeature:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A numbered marker of the finder map; ``label`` is its number in the list."""
+
+    lat: float
+    lon: float
+    label: str
+    title: str
+    popup: Markup
+    colour: str = "#1f78b4"
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
 class MapLayer:
     """One thematic layer for the map: a toggle, a colour, a symbol, its features."""
 
@@ -257,6 +270,60 @@ def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:
         ).add_to(fmap)
     west, south, east, north = geometry.buffer(0.003).bounds
     fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+def finder_map(
+    pins: list[Pin],
+    assets: MapAssets,
+    bounds: tuple[float, float, float, float],
+    origin: tuple[float, float] | None = None,
+) -> folium.Map:
+    """The finder's results as numbered markers, and the place distances start from.
+
+    The numbers match the list beside the map, which carries the same facts (and is
+    what screen readers and keyboards use); ``bounds`` (west, south, east, north)
+    frame the city when nothing was found. ``origin`` is (lat, lon).
+    """
+    fmap = _base_map(assets)
+    for pin in pins:
+        css = "pin" + (" approximate" if pin.approximate else "")
+        icon = Markup(
+            '<span class="{}" style="background:{}" aria-hidden="true">{}</span>'
+        ).format(css, pin.colour, pin.label)
+        folium.Marker(
+            location=(pin.lat, pin.lon),
+            icon=folium.DivIcon(
+                html=str(icon),
+                class_name="pin-icon",
+                icon_size=(30, 30),
+                icon_anchor=(15, 15),
+            ),
+            popup=folium.Popup(_literal_safe(pin.popup), max_width=300),
+            # Leaflet names the marker's button with its title (screen readers).
+            title=f"{pin.label}. {pin.title}",
+            alt=f"{pin.label}. {pin.title}",
+        ).add_to(fmap)
+    points = [(p.lat, p.lon) for p in pins]
+    if origin is not None:
+        folium.CircleMarker(
+            location=origin,
+            radius=8,
+            color="#b00020",
+            fill=True,
+            fill_opacity=0.9,
+            class_name="origin",
+        ).add_to(fmap)
+        points.append(origin)
+    if points:
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        pad = 0.003
+        fmap.fit_bounds(
+            [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+        )
+    else:
+        west, south, east, north = bounds
+        fmap.fit_bounds([[south, west], [north, east]])
     return fmap
 
 
