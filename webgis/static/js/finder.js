@@ -12,6 +12,14 @@
   }
 
   var form = document.getElementById("finder-form");
+  if (form) {
+    // Leave empty filters out of the address, so a shared link stays short.
+    form.addEventListener("submit", function () {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name && !el.value && el.tagName !== "BUTTON") { el.disabled = true; }
+      });
+    });
+  }
   if (form && form.elements.lat) {
     var searchFrom = function (latlng) {
       fill(form.elements.lat, form.elements.lon, latlng);
