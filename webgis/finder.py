@@ -72,6 +72,7 @@ class Service:
     title: str
     properties: dict
     geometry: BaseGeometry
+    point: Point  # where its marker is (EPSG:4326)
     lon: float
     lat: float
     x: float  # EPSG:2180 metres
@@ -265,7 +266,7 @@ def is_open(hours: Mapping | None, day: str, time: str = "") -> bool:
 
 def derive(spec: LayerSpec, feature: Feature) -> Service:
     """The finder's view of one feature (cached per version)."""
-    key = _key(feature.id, feature.version, feature.created_at)
+    key = (str(db.engine.url), feature.id, feature.version, feature.created_at)
     cached = _cache.get(key)
     if cached is not None:
         return cached
@@ -286,6 +287,7 @@ def derive(spec: LayerSpec, feature: Feature) -> Service:
         title=title,
         properties=props,
         geometry=feature.geometry,
+        point=point,
         lon=point.x,
         lat=point.y,
         x=x,
@@ -308,12 +310,6 @@ def derive(spec: LayerSpec, feature: Feature) -> Service:
     return service
 
 
-def _key(feature_id: int, version: int, created_at: datetime) -> tuple:
-    # Ids repeat across databases (tests, the benchmark), so the key names the
-    # database, and the creation time tells a recreated database apart.
-    return (str(db.engine.url), feature_id, version, created_at)
-
-
 def finder_layers(registry: Mapping[str, LayerSpec]) -> dict[str, LayerSpec]:
     """The layers whose features are services."""
     return {key: spec for key, spec in registry.items() if spec.finder}
@@ -325,7 +321,10 @@ def services(city: City, registry: Mapping[str, LayerSpec]) -> list[Service]:
     Only features whose version is not cached yet are loaded in full.
     """
     specs = finder_layers(registry)
-    keys = [_key(*row) for row in feature_store.published_versions(city, specs)]
+    # Ids repeat across databases (tests, the benchmark), so the key names the
+    # database, and the creation time tells a recreated database apart.
+    database = str(db.engine.url)
+    keys = [(database, *row) for row in feature_store.published_versions(city, specs)]
     missing = [key[1] for key in keys if key not in _cache]
     if missing:
         # Loading everything is quicker than a long list of ids (a cold start).
@@ -445,12 +444,16 @@ class Result:
 
 
 def city_choices(
-    city: City, candidates: list[Service], vocabularies: Mapping[str, set[str]]
+    city: City,
+    candidates: list[Service],
+    vocabularies: Mapping[str, set[str]],
+    with_places: bool = True,
 ) -> Choices:
     """What the city's finder filters by, and the places a typed name may mean.
 
     Places are the city's units (their representative point) and the addresses of
-    its services; a unit wins over an address of the same name.
+    its services; a unit wins over an address of the same name. ``with_places``
+    False skips them when no place was typed.
     """
     areas: dict[str, BaseGeometry | None] = {
         a.code: a.geometry for a in city.service_areas
@@ -458,10 +461,12 @@ def city_choices(
     places: dict[str, Point] = {}
     for unit in city.units:
         areas[f"unit-{unit.number}"] = unit.geometry
-        places[fold(unit.name)] = unit.geometry.representative_point()
-    for service in candidates:
-        if service.address:
-            places.setdefault(service.address, Point(service.lon, service.lat))
+        if with_places:
+            places[fold(unit.name)] = unit.geometry.representative_point()
+    if with_places:
+        for service in candidates:
+            if service.address:
+                places.setdefault(service.address, service.point)
     return Choices(vocabularies, areas, places)
 
 
@@ -474,7 +479,7 @@ def find(
 ) -> Result:
     """Parse the URL's query and search the city's services with it."""
     candidates = services(city, registry)
-    choices = city_choices(city, candidates, vocabularies)
+    choices = city_choices(city, candidates, vocabularies, bool(args.get("from")))
     query, errors = parse_query(args, choices)
     hits = search(candidates, query, choices, finder_layers(registry), now)
     return Result(query, errors, hits, choices)

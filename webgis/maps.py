@@ -7,15 +7,18 @@ Every text that reaches a tooltip is escaped here, because Leaflet shows it as H
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from itertools import cycle
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
 from flask_babel import format_number
 from flask_babel import gettext as _
 from folium.plugins import MarkerCluster
+from folium.template import Template
 from markupsafe import Markup, escape
 
 #: Qualitative colours (ColorBrewer Paired and Dark2), distinguishable side by side.
@@ -273,6 +276,67 @@ def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:
     return fmap
 
 
+class _PinLayer(MacroElement):
+    """The finder's numbered pins, all drawn by one script.
+
+    A folium Marker per pin compiles its templates anew each time, which cost more
+    than the search itself (see benchmarks/finder.py).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+          {{ this.data }}.forEach(function (p) {
+            L.marker([p.lat, p.lon], {
+              icon: L.divIcon({html: p.icon, className: "pin-icon",
+                               iconSize: [30, 30], iconAnchor: [15, 15]}),
+              // Leaflet names the marker's button with its title (screen readers).
+              title: p.title, alt: p.title, keyboard: true
+            }).bindPopup(p.popup, {maxWidth: 300}).addTo(map);
+          });
+        }({{ this._parent.get_name() }}));
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, pins: list[Pin]):
+        super().__init__()
+        self._name = "Pins"
+        self.data = _script_json(
+            [
+                {
+                    "lat": pin.lat,
+                    "lon": pin.lon,
+                    "title": f"{pin.label}. {pin.title}",
+                    "popup": str(pin.popup),
+                    "icon": str(
+                        Markup(
+                            '<span class="{}" style="background:{}" '
+                            'aria-hidden="true">{}</span>'
+                        ).format(
+                            "pin approximate" if pin.approximate else "pin",
+                            pin.colour,
+                            pin.label,
+                        )
+                    ),
+                }
+                for pin in pins
+            ]
+        )
+
+
+def _script_json(value) -> str:
+    """JSON that is safe inside an HTML script element (no tag can be closed)."""
+    return (
+        json.dumps(value)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
 def finder_map(
     pins: list[Pin],
     assets: MapAssets,
@@ -286,24 +350,7 @@ def finder_map(
     frame the city when nothing was found. ``origin`` is (lat, lon).
     """
     fmap = _base_map(assets)
-    for pin in pins:
-        css = "pin" + (" approximate" if pin.approximate else "")
-        icon = Markup(
-            '<span class="{}" style="background:{}" aria-hidden="true">{}</span>'
-        ).format(css, pin.colour, pin.label)
-        folium.Marker(
-            location=(pin.lat, pin.lon),
-            icon=folium.DivIcon(
-                html=str(icon),
-                class_name="pin-icon",
-                icon_size=(30, 30),
-                icon_anchor=(15, 15),
-            ),
-            popup=folium.Popup(_literal_safe(pin.popup), max_width=300),
-            # Leaflet names the marker's button with its title (screen readers).
-            title=f"{pin.label}. {pin.title}",
-            alt=f"{pin.label}. {pin.title}",
-        ).add_to(fmap)
+    _PinLayer(pins).add_to(fmap)
     points = [(p.lat, p.lon) for p in pins]
     if origin is not None:
         folium.CircleMarker(
