@@ -377,3 +377,18 @@ def test_every_page_of_results_is_reachable(client):
     for number in range(1, total // finder.PAGE_SIZE + 2):
         seen += titles(client, f"/wroclaw/services?page={number}")
     assert len(seen) == total
+
+
+def test_text_from_features_is_escaped_in_the_list_and_the_map(staff_app):
+    word = token()
+    new_feature(
+        staff_app,
+        name=f"<img src=x onerror=alert(1)> {word}",
+        address="`${alert(2)}` </script><script>alert(3)</script>",
+    )
+    page = client_as(staff_app, "anonymous").get(f"/wroclaw/services?q={word}")
+    html = page.get_data(as_text=True)
+    assert "<img src=x" not in html
+    assert "<script>alert(3)" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text in the list
+    assert "\\u003cimg src=x" in html  # and in the map's pin data

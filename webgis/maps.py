@@ -249,6 +249,16 @@ def editor_map(units: gpd.GeoDataFrame, geometry, assets: MapAssets) -> folium.M
     return fmap
 
 
+def suggestion_map(units: gpd.GeoDataFrame, assets: MapAssets) -> folium.Map:
+    """The public suggestion form's map: units drawn lighter for a phone.
+
+    Outlines simplified to about 10 m shrink the page several times over; the map
+    only helps a resident click roughly where something is.
+    """
+    light = units.set_geometry(units.geometry.simplify(0.0001, preserve_topology=True))
+    return editor_map(light, None, assets)
+
+
 def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:
     """A small map of one feature."""
     fmap = _base_map(assets)

@@ -235,7 +235,7 @@ def suggest(city_code: str):
             return redirect(url_for("finder.index", city_code=city.code), 303)
     elif form.is_submitted():
         errors.append(_("Popraw zaznaczone pola; nic nie zostało zapisane."))
-    fmap = maps.editor_map(geography.units_frame(city), None, map_assets())
+    fmap = maps.suggestion_map(geography.units_frame(city), map_assets())
     status = 422 if errors else 200
     return render_template(
         "finder/suggest.html",
