@@ -3,7 +3,8 @@
 A *service* is a public feature of a layer whose spec sets ``finder`` (day-support
 centres; resources of the needs-and-resources map). Filters work on the vocabularies
 the layers declare, not on field names, so a new layer joins the finder by setting
-``finder=True``. Everything here is pure except :func:`services`, which asks
+``finder=True``. Everything here is pure except :func:`services` and
+:func:`get_service` (and :func:`find`, which calls the first), which ask
 :mod:`webgis.feature_store` for the features.
 
 What is derived from a feature (folded search text, metric coordinates) is cached per
@@ -13,9 +14,8 @@ a process that never saw a feature simply derives it again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,38 +26,26 @@ from pyproj import Transformer
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from layers import N_, LayerSpec
+from layers import LayerSpec
 from webgis import feature_store
 from webgis.errors import NotFound
 from webgis.extensions import db
 from webgis.features import Feature
+from webgis.finder_query import (
+    LANGUAGES,
+    POLAND,
+    VOCABULARY_FILTERS,
+    Choices,
+    Query,
+    parse_query,
+)
 from webgis.models import City
 from webgis.service_areas import fold
 from webgis.validation import WEEKDAYS
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 METRIC = Transformer.from_crs("EPSG:4326", "EPSG:2180", always_xy=True)
-TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-#: Roughly Poland: points outside are typing mistakes (latitude and longitude swapped).
-POLAND = (14.0, 49.0, 24.2, 55.0)
 PAGE_SIZE = 25
-#: Filters that choose vocabulary terms: query parameter -> vocabulary.
-VOCABULARY_FILTERS = {
-    "type": "facility_type",
-    "category": "category",
-    "group": "target_group",
-    "access": "accessibility",
-}
-#: Languages people ask for, with word stems that find them in a free-text field
-#: written in Polish, English or Ukrainian (compared after :func:`fold`).
-LANGUAGES = {
-    "pl": (N_("polski"), ("polsk", "polish", "польськ")),
-    "en": (N_("angielski"), ("angiel", "english", "англійськ")),
-    "uk": (N_("ukraiński"), ("ukrain", "українськ", "украинск")),
-    "ru": (N_("rosyjski"), ("rosyj", "russian", "російськ", "русск")),
-    "de": (N_("niemiecki"), ("niemie", "german", "німецьк")),
-    "pjm": (N_("polski język migowy"), ("migow", "pjm", "sign", "жестов")),
-}
 _CACHE_LIMIT = 50_000
 _cache: dict[tuple, Service] = {}
 
@@ -95,159 +83,6 @@ class Hit:
 
     service: Service
     distance: float | None = None
-
-
-@dataclass(frozen=True)
-class Query:
-    """A resident's question, parsed and checked (see :func:`parse_query`)."""
-
-    text: str = ""
-    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    area: str = ""
-    language: str = ""
-    open_now: bool = False
-    day: str = ""
-    time: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    place: str = ""
-    page: int = 1
-
-    @property
-    def origin(self) -> tuple[float, float] | None:
-        """(lat, lon) distances are measured from, if any."""
-        if self.lat is None or self.lon is None:
-            return None
-        return self.lat, self.lon
-
-
-@dataclass(frozen=True)
-class Choices:
-    """What a city's finder can filter by: vocabulary keys, areas, units."""
-
-    vocabularies: Mapping[str, set[str]]
-    areas: Mapping[str, BaseGeometry | None]  # "ZTPS-7" and "unit-4" -> geometry
-    places: Mapping[str, Point] = field(default_factory=dict)  # folded name -> point
-
-
-def parse_query(args: Mapping, choices: Choices) -> tuple[Query, dict[str, str]]:
-    """The query a URL asks for, and a message per parameter that was not understood.
-
-    A parameter that cannot be used is left out of the query (and reported), so a
-    shared link with one stale value still shows results.
-    """
-    errors: dict[str, str] = {}
-    terms = {}
-    for name, vocabulary in VOCABULARY_FILTERS.items():
-        wanted = tuple(v for v in _getlist(args, name) if v)
-        unknown = [v for v in wanted if v not in choices.vocabularies.get(vocabulary)]
-        if unknown:
-            errors[name] = str(_unknown_value(unknown[0]))
-        terms[name] = tuple(v for v in wanted if v not in unknown)
-    query = Query(
-        text=_get(args, "q")[:200],
-        terms=terms,
-        page=_page(_get(args, "page")),
-        open_now=_get(args, "open") == "now",
-    )
-    area = _get(args, "area")
-    if area and area not in choices.areas:
-        errors["area"] = str(_unknown_value(area))
-    elif area:
-        query = replace(query, area=area)
-    language = _get(args, "lang_spoken")
-    if language and language not in LANGUAGES:
-        errors["lang_spoken"] = str(_unknown_value(language))
-    elif language:
-        query = replace(query, language=language)
-    query = _parse_when(args, query, errors)
-    return _parse_place(args, query, choices, errors), errors
-
-
-def _get(args: Mapping, name: str) -> str:
-    return str(args.get(name) or "").strip()
-
-
-def _getlist(args, name: str) -> list[str]:
-    if hasattr(args, "getlist"):
-        return [str(v).strip() for v in args.getlist(name)]
-    value = args.get(name)
-    return [str(v).strip() for v in (value if isinstance(value, list) else [value])]
-
-
-def _page(text: str) -> int:
-    return int(text) if text.isdigit() and 0 < int(text) < 10_000 else 1
-
-
-def _unknown_value(value: str):
-    return _l("Nieznana wartość filtra: „%(value)s”; pominięto ją.", value=value)
-
-
-def _parse_when(args: Mapping, query: Query, errors: dict) -> Query:
-    day, time = _get(args, "day"), _get(args, "time")
-    if day and day not in WEEKDAYS:
-        errors["day"] = str(_unknown_value(day))
-        day = ""
-    match = TIME.match(time) if time else None
-    if time and not match:
-        errors["time"] = str(_l("Podaj godzinę jak 14:30."))
-        time = ""
-    elif match:
-        time = f"{int(match.group(1)):02d}:{match.group(2)}"
-    return replace(query, day=day, time=time)
-
-
-def _parse_place(args: Mapping, query: Query, choices: Choices, errors) -> Query:
-    lat, lon, place = _get(args, "lat"), _get(args, "lon"), _get(args, "from")
-    if lat or lon:
-        try:
-            latitude, longitude = float(lat), float(lon)
-        except ValueError:
-            errors["lat"] = str(
-                _l(
-                    "Podaj szerokość i długość geograficzną jako liczby, "
-                    "np. 51.11 i 17.03."
-                )
-            )
-            return query
-        west, south, east, north = POLAND
-        if not (south <= latitude <= north and west <= longitude <= east):
-            errors["lat"] = str(_l("Ten punkt leży poza Polską."))
-            return query
-        return replace(query, lat=latitude, lon=longitude)
-    if not place:
-        return query
-    point = find_place(place, choices.places)
-    if point is None:
-        errors["from"] = str(
-            _l(
-                "Nie znaleziono miejsca „%(place)s”. Wpisz nazwę osiedla lub "
-                "dzielnicy, albo ulicę placówki.",
-                place=place[:100],
-            )
-        )
-        return replace(query, place=place[:100])
-    return replace(query, place=place[:100], lat=point.y, lon=point.x)
-
-
-def find_place(text: str, places: Mapping[str, Point]) -> Point | None:
-    """The known place a typed name means: exact, then the start, then any part.
-
-    ``places`` maps folded names (units, service addresses) to points; there is no
-    geocoder offline, so only places the app knows can be found.
-    """
-    wanted = fold(text)
-    if not wanted:
-        return None
-    for test in (
-        lambda name: name == wanted,
-        lambda name: name.startswith(wanted),
-        lambda name: wanted in name,
-    ):
-        found = [name for name in places if test(name)]
-        if found:
-            return places[min(found, key=len)]
-    return None
 
 
 def now_in_warsaw() -> tuple[str, str]:
@@ -426,11 +261,13 @@ def distances_from(origin: tuple[float, float], rows: list[Service]) -> np.ndarr
     return np.hypot(xs - x0, ys - y0)
 
 
-def page_of(hits: list[Hit], page: int, size: int = PAGE_SIZE) -> tuple[list[Hit], int]:
-    """One page of the results and the number of the last page."""
+def page_of(
+    hits: list[Hit], page: int, size: int = PAGE_SIZE
+) -> tuple[list[Hit], int, int]:
+    """One page of the results, its number (at most the last) and the last's."""
     last = max(1, -(-len(hits) // size))
     page = min(page, last)
-    return hits[(page - 1) * size : page * size], last
+    return hits[(page - 1) * size : page * size], page, last
 
 
 @dataclass(frozen=True)
@@ -483,72 +320,6 @@ def find(
     query, errors = parse_query(args, choices)
     hits = search(candidates, query, choices, finder_layers(registry), now)
     return Result(query, errors, hits, choices)
-
-
-SCHEMA_DAYS = dict(
-    zip(
-        WEEKDAYS,
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        strict=True,
-    )
-)
-
-
-def structured_data(service: Service, spec: LayerSpec, url: str, city: City) -> dict:
-    """schema.org JSON-LD of a service page (a LocalBusiness with its hours).
-
-    Only public properties are used; the template writes it with ``tojson``, which
-    escapes what could close the script element.
-    """
-    props = service.properties
-    data = {
-        "@context": "https://schema.org",
-        "@type": "LocalBusiness",
-        "@id": url,
-        "url": url,
-        "name": service.title,
-        "geo": {
-            "@type": "GeoCoordinates",
-            "latitude": round(service.lat, 6),
-            "longitude": round(service.lon, 6),
-        },
-        "dateModified": service.updated_at.date().isoformat(),
-    }
-    if props.get("address"):
-        data["address"] = {
-            "@type": "PostalAddress",
-            "streetAddress": props["address"],
-            "addressLocality": city.name,
-            "addressCountry": "PL",
-        }
-    optional = {
-        "description": "description",
-        "telephone": "phone",
-        "email": "email",
-        "sameAs": "website",
-        "knowsLanguage": "languages",
-    }
-    data.update({key: props[name] for key, name in optional.items() if props.get(name)})
-    if props.get("operator"):
-        data["parentOrganization"] = {
-            "@type": "Organization",
-            "name": props["operator"],
-        }
-    hours = [
-        {
-            "@type": "OpeningHoursSpecification",
-            "dayOfWeek": f"https://schema.org/{SCHEMA_DAYS[day]}",
-            "opens": start,
-            "closes": end,
-        }
-        for f in spec.all_fields
-        if f.kind == "hours" and f.public
-        for day in WEEKDAYS
-        for start, end in (props.get(f.name) or {}).get(day, [])
-    ]
-    if hours:
-        data["openingHoursSpecification"] = hours
-    return data
 
 
 def get_service(

@@ -20,7 +20,16 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from webgis import finder, geography, layer_registry, maps, moderation, vocabularies
+from webgis import (
+    finder,
+    finder_query,
+    geography,
+    layer_registry,
+    maps,
+    moderation,
+    schema_org,
+    vocabularies,
+)
 from webgis.errors import WebgisError
 from webgis.extensions import limiter, talisman
 from webgis.forms import SuggestionForm
@@ -34,7 +43,7 @@ MODES = ("page", "kiosk", "embed")
 
 
 def _vocabulary_terms() -> dict[str, list]:
-    return {v: vocabularies.terms(v) for v in finder.VOCABULARY_FILTERS.values()}
+    return {v: vocabularies.terms(v) for v in finder_query.VOCABULARY_FILTERS.values()}
 
 
 def _finder(city_code: str, template: str, mode: str):
@@ -48,8 +57,8 @@ def _finder(city_code: str, template: str, mode: str):
         {v: {t.key for t in ts} for v, ts in terms.items()},
     )
     query = result.query
-    shown, last = finder.page_of(result.hits, query.page)
-    first = (min(query.page, last) - 1) * finder.PAGE_SIZE
+    shown, page, last = finder.page_of(result.hits, query.page)
+    first = (page - 1) * finder.PAGE_SIZE
     h = _helpers(terms)
     fmap = maps.finder_map(
         [_pin(city, hit, first + i + 1, h, mode) for i, hit in enumerate(shown)],
@@ -65,7 +74,7 @@ def _finder(city_code: str, template: str, mode: str):
         query=query,
         shown=shown,
         first=first,
-        page=min(query.page, last),
+        page=page,
         last=last,
         h=h,
         rendered=render_map(fmap),
@@ -94,9 +103,9 @@ def _helpers(terms: dict) -> SimpleNamespace:
     today, now = finder.now_in_warsaw()
     options = {
         name: [(t.key, t.label) for t in terms[vocabulary]]
-        for name, vocabulary in finder.VOCABULARY_FILTERS.items()
+        for name, vocabulary in finder_query.VOCABULARY_FILTERS.items()
     }
-    options["lang_spoken"] = [(k, _(v[0])) for k, v in finder.LANGUAGES.items()]
+    options["lang_spoken"] = [(k, _(v[0])) for k, v in finder_query.LANGUAGES.items()]
     return SimpleNamespace(
         options=options,
         terms_of=terms_of,
@@ -173,7 +182,7 @@ def _service_page(city_code: str, service_id: int, template: str, mode: str):
         mode=mode,
         service=service,
         spec=spec,
-        structured=finder.structured_data(service, spec, url, city),
+        structured=schema_org.structured_data(service, spec, url, city),
         rendered=render_map(fmap),
         areas=geography.areas_touching(city, service.geometry),
         idle_seconds=_idle_seconds(),
