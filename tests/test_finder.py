@@ -299,6 +299,7 @@ def test_only_published_public_services_are_listed(staff_app):
         staff_app, layer="needs_resources", title=f"Zasób {word}", kind="resource"
     )
     new_suggestion(staff_app, title=f"Propozycja {word}")
+    programme, _ = new_feature(staff_app, layer="pal", name=f"Program {word}")
     for who in ("anonymous", "planner"):  # staff see no drafts here either
         client = client_as(staff_app, who)
         assert titles(client, f"/wroclaw/services?q={word}") == [
@@ -308,7 +309,7 @@ def test_only_published_public_services_are_listed(staff_app):
     client = client_as(staff_app, "anonymous")
     assert client.get(f"/wroclaw/services/{published}").status_code == 200
     assert client.get(f"/wroclaw/services/{resource}").status_code == 200
-    for hidden in (draft, need, public_need):
+    for hidden in (draft, need, public_need, programme):
         assert client.get(f"/wroclaw/services/{hidden}").status_code == 404
         assert client.get(f"/kiosk/wroclaw/services/{hidden}").status_code == 404
     # a service of another city is not found under this one
