@@ -262,3 +262,18 @@ def test_the_language_switch_keeps_the_filters(page, live_url):
     expect(page.get_by_label("What are you looking for?")).to_have_value("punkt")
     page.get_by_role("link", name="Polski").click()
     expect(page.get_by_label("Czego szukasz?")).to_have_value("punkt")
+
+
+def test_the_finder_works_without_javascript(browser, live_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_url}/wroclaw/services")
+    page.get_by_label("Czego szukasz?").fill("siedziba")
+    page.get_by_label("Osiedle, dzielnica lub ulica").fill("Nadodrze")
+    page.get_by_role("button", name="Szukaj").click()
+    page.wait_for_url("**q=siedziba**")
+    expect(page.get_by_role("status").first).to_contain_text("Znaleziono: 1")
+    expect(page.locator(".distance")).to_contain_text("w linii prostej")
+    page.locator(".results a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("siedziba")
+    context.close()
