@@ -86,7 +86,9 @@ class LayerSpec:
     ``title_field`` names the field that titles a feature; ``category_field`` the one
     lists filter by; ``public_when`` a boolean field that must be true for the public
     to see a feature (needs are internal unless marked public); ``colour`` and
-    ``symbol`` style the map.
+    ``symbol`` style the map. ``finder`` puts the layer's public features in the
+    public service finder, limited by ``finder_when`` (a field and the value it must
+    have, e.g. only resources of the needs-and-resources layer).
     """
 
     key: str
@@ -99,6 +101,8 @@ class LayerSpec:
     colour: str = "#3366cc"
     symbol: str = "●"
     description: str = ""
+    finder: bool = False
+    finder_when: tuple[str, object] | None = None
 
     def __post_init__(self):
         if not self.key.isidentifier():

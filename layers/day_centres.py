@@ -9,6 +9,7 @@ LAYER = LayerSpec(
     colour="#1f78b4",
     symbol="■",
     category_field="facility_type",
+    finder=True,
     fields=(
         FieldSpec("name", N_("Nazwa"), required=True, listed=True, searchable=True),
         FieldSpec(

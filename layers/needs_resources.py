@@ -16,6 +16,9 @@ LAYER = LayerSpec(
     # Needs are internal until their organiser marks them public; resources are
     # public once published.
     public_when=("public", True),
+    # A resource (a place that helps) is a service too; needs are not.
+    finder=True,
+    finder_when=RESOURCE,
     fields=(
         FieldSpec(
             "kind",

@@ -40,3 +40,14 @@ tar xzf "jquery-${JQUERY_VERSION}.tgz"
 dest="$here/webgis/static/vendor/jquery"
 rm -rf "$dest" && mkdir -p "$dest"
 cp package/dist/jquery.min.js package/LICENSE.txt "$dest/"
+
+# axe-core checks accessibility in the browser tests (tests/test_finder_browser.py);
+# it is a test tool, so it lives in tests/vendor, not in the app's static files.
+AXE_VERSION=4.10.3
+rm -rf package && npm pack --silent "axe-core@${AXE_VERSION}" >/dev/null
+tar xzf "axe-core-${AXE_VERSION}.tgz"
+dest="$here/tests/vendor"
+mkdir -p "$dest"
+cp package/axe.min.js "$dest/axe.min.js"
+cp package/LICENSE "$dest/axe-LICENSE"
+echo "axe-core ${AXE_VERSION} -> $dest"

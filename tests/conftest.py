@@ -58,6 +58,7 @@ def make_app(url: str):
             "SECRET_KEY": "test",
             # Throttling has its own test; elsewhere many logins come from one address.
             "WEBGIS_LOGIN_LIMIT": "1000 per minute",
+            "WEBGIS_SUGGEST_LIMIT": "1000 per minute",
         }
     )
 

@@ -117,6 +117,12 @@ CASES = [
         admins(DONE),
     ),
     ("audit", "GET", "/admin/audit", {}, admins(OK)),
+    ("embed snippets", "GET", "/admin/embed", {}, admins(OK)),
+    ("finder", "GET", "/wroclaw/services", {}, everyone(OK)),
+    ("service", "GET", "/wroclaw/services/{feature}", {}, everyone(OK)),
+    # the finder is public: staff see no drafts there either
+    ("draft service", "GET", "/wroclaw/services/{draft}", {}, everyone(NOT_FOUND)),
+    ("suggest form", "GET", "/wroclaw/suggest", {}, everyone(OK)),
     ("layer list", "GET", "/wroclaw/layers/day_centres/", {}, everyone(OK)),
     ("layer api", "GET", "/api/wroclaw/layers/day_centres", {}, everyone(OK)),
     ("layer export", "GET", "/wroclaw/layers/day_centres/export.csv", {}, everyone(OK)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request, session
 from sqlalchemy import event
@@ -36,9 +37,18 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["WEBGIS_LAYER_PACKAGES"]
     )
 
-    from webgis.views import admin, analysis, api, auth, features, main, moderation
+    from webgis.views import (
+        admin,
+        analysis,
+        api,
+        auth,
+        features,
+        finder,
+        main,
+        moderation,
+    )
 
-    blueprints = (main, api, auth, admin, moderation, features, analysis)
+    blueprints = (main, api, auth, admin, moderation, features, analysis, finder)
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     # The JSON API is read-only for now; it gets token or header-based CSRF when it
@@ -90,7 +100,14 @@ def _template_globals() -> dict:
     return {
         "languages": current_app.config["WEBGIS_LANGUAGES"],
         "current_language": _locale(),
+        "language_url": _language_url,
     }
+
+
+def _language_url(code: str) -> str:
+    """The current page in another language, keeping its query (finder filters)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", code)])
 
 
 @event.listens_for(Engine, "connect")

@@ -54,6 +54,12 @@ class Config:
         self.WEBGIS_LOGIN_LIMIT = env.get("WEBGIS_LOGIN_LIMIT", "5 per minute")
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # The lobby terminal returns to the finder's start after this much idleness.
+        self.WEBGIS_KIOSK_IDLE_SECONDS = int(
+            env.get("WEBGIS_KIOSK_IDLE_SECONDS", "120")
+        )
+        # Public suggestions allowed per address (spam protection without CAPTCHA).
+        self.WEBGIS_SUGGEST_LIMIT = env.get("WEBGIS_SUGGEST_LIMIT", "5 per hour")
 
     def as_dict(self) -> dict:
         """Return the settings as a mapping for ``app.config.from_mapping``."""

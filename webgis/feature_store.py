@@ -322,3 +322,32 @@ def published_at(city: City, spec: LayerSpec, when: date | None = None) -> list:
         for r in latest.values()
         if r.status == "published"
     ]
+
+
+def _published(city: City, layer_keys):
+    return select(Feature).where(
+        Feature.city == city,
+        Feature.layer.in_(list(layer_keys)),
+        Feature.status == "published",
+        Feature.moderation.is_(None) | (Feature.moderation == "accepted"),
+    )
+
+
+def published_versions(city: City, layer_keys) -> list[tuple]:
+    """(id, version, created_at) of the city's published features of these layers.
+
+    Suggestions still in moderation are left out. Callers that cache what they
+    derive from a feature use the version to tell when it changed.
+    """
+    query = _published(city, layer_keys).with_only_columns(
+        Feature.id, Feature.version, Feature.created_at
+    )
+    return [tuple(row) for row in db.session.execute(query.order_by(Feature.id))]
+
+
+def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
+    """The published features among ``ids``, or all of them when ``ids`` is None."""
+    query = _published(city, layer_keys)
+    if ids is not None:
+        query = query.where(Feature.id.in_(list(ids)))
+    return list(db.session.scalars(query))

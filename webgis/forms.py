@@ -97,6 +97,34 @@ class RejectForm(FlaskForm):
     )
 
 
+class SuggestionForm(FlaskForm):
+    """A resident's suggestion of a need or a resource; no personal data is asked.
+
+    ``website`` is a honeypot: hidden from people, filled in by form-filling bots.
+    """
+
+    kind = SelectField(
+        _l("Co zgłaszasz?"),
+        choices=[
+            SelectChoice("need", _l("potrzebę")),
+            SelectChoice("resource", _l("zasób (miejsce, pomoc)")),
+        ],
+    )
+    title = StringField(
+        _l("Krótki tytuł"), validators=[DataRequired(), Length(max=200)]
+    )
+    category = SelectField(_l("Obszar życia"), choices=[], validators=[DataRequired()])
+    description = TextAreaField(_l("Opis"), validators=[Length(max=4000)])
+    unit = SelectField(_l("Osiedle lub dzielnica"), choices=[], validators=[Optional()])
+    latitude = FloatField(
+        _l("Szerokość geograficzna"), validators=[Optional(), NumberRange(49, 55)]
+    )
+    longitude = FloatField(
+        _l("Długość geograficzna"), validators=[Optional(), NumberRange(14, 24.2)]
+    )
+    website = StringField(_l("Nie wypełniaj tego pola"))
+
+
 SCHEME_LABELS = {
     "quantiles": _l("kwantyle (tyle samo jednostek w każdej klasie)"),
     "natural_breaks": _l("naturalne przerwy (Fisher-Jenks)"),

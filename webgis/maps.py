@@ -7,6 +7,7 @@ Every text that reaches a tooltip is escaped here, because Leaflet shows it as H
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from itertools import cycle
@@ -14,9 +15,11 @@ from itertools import cycle
 import folium
 import geopandas as gpd
 import shapely
+from branca.element import MacroElement
 from flask_babel import format_number
 from flask_babel import gettext as _
 from folium.plugins import MarkerCluster
+from folium.template import Template
 from markupsafe import Markup, escape
 
 #: Qualitative colours (ColorBrewer Paired and Dark2), distinguishable side by side.
@@ -63,6 +66,19 @@ class MapFeature:
 
     geometry: object
     popup: Markup
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A numbered marker of the finder map; ``label`` is its number in the list."""
+
+    lat: float
+    lon: float
+    label: str
+    title: str
+    popup: Markup
+    colour: str = "#1f78b4"
     approximate: bool = False
 
 
@@ -312,6 +328,16 @@ def editor_map(units: gpd.GeoDataFrame, geometry, assets: MapAssets) -> folium.M
     return fmap
 
 
+def suggestion_map(units: gpd.GeoDataFrame, assets: MapAssets) -> folium.Map:
+    """The public suggestion form's map: units drawn lighter for a phone.
+
+    Outlines simplified to about 10 m shrink the page several times over; the map
+    only helps a resident click roughly where something is.
+    """
+    light = units.set_geometry(units.geometry.simplify(0.0001, preserve_topology=True))
+    return editor_map(light, None, assets)
+
+
 def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:
     """A small map of one feature."""
     fmap = _base_map(assets)
@@ -336,6 +362,104 @@ def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:
         ).add_to(fmap)
     west, south, east, north = geometry.buffer(0.003).bounds
     fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+class _PinLayer(MacroElement):
+    """The finder's numbered pins, all drawn by one script.
+
+    A folium Marker per pin compiles its templates anew each time, which cost more
+    than the search itself (see benchmarks/finder.py).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+          {{ this.data }}.forEach(function (p) {
+            L.marker([p.lat, p.lon], {
+              icon: L.divIcon({html: p.icon, className: "pin-icon",
+                               iconSize: [30, 30], iconAnchor: [15, 15]}),
+              // Leaflet names the marker's button with its title (screen readers).
+              title: p.title, alt: p.title, keyboard: true
+            }).bindPopup(p.popup, {maxWidth: 300}).addTo(map);
+          });
+        }({{ this._parent.get_name() }}));
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, pins: list[Pin]):
+        super().__init__()
+        self._name = "Pins"
+        self.data = _script_json(
+            [
+                {
+                    "lat": pin.lat,
+                    "lon": pin.lon,
+                    "title": f"{pin.label}. {pin.title}",
+                    "popup": str(pin.popup),
+                    "icon": str(
+                        Markup(
+                            '<span class="{}" style="background:{}" '
+                            'aria-hidden="true">{}</span>'
+                        ).format(
+                            "pin approximate" if pin.approximate else "pin",
+                            pin.colour,
+                            pin.label,
+                        )
+                    ),
+                }
+                for pin in pins
+            ]
+        )
+
+
+def _script_json(value) -> str:
+    """JSON that is safe inside an HTML script element (no tag can be closed)."""
+    return (
+        json.dumps(value)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def finder_map(
+    pins: list[Pin],
+    assets: MapAssets,
+    bounds: tuple[float, float, float, float],
+    origin: tuple[float, float] | None = None,
+) -> folium.Map:
+    """The finder's results as numbered markers, and the place distances start from.
+
+    The numbers match the list beside the map, which carries the same facts (and is
+    what screen readers and keyboards use); ``bounds`` (west, south, east, north)
+    frame the city when nothing was found. ``origin`` is (lat, lon).
+    """
+    fmap = _base_map(assets)
+    _PinLayer(pins).add_to(fmap)
+    points = [(p.lat, p.lon) for p in pins]
+    if origin is not None:
+        folium.CircleMarker(
+            location=origin,
+            radius=8,
+            color="#b00020",
+            fill=True,
+            fill_opacity=0.9,
+            class_name="origin",
+        ).add_to(fmap)
+        points.append(origin)
+    if points:
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        pad = 0.003
+        fmap.fit_bounds(
+            [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+        )
+    else:
+        west, south, east, north = bounds
+        fmap.fit_bounds([[south, west], [north, east]])
     return fmap
 
 

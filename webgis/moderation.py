@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from shapely.affinity import translate
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
@@ -40,6 +42,43 @@ def submit_suggestion(
         db.session.flush()
         audit.record("suggestion.submit", f"feature:{feature.id}", area.code, actor="")
     return feature
+
+
+@dataclass(frozen=True)
+class PublicSuggestion:
+    """What a resident's form says: a need or a resource, and where.
+
+    The place is a point (clicked on the map) or a unit (its middle is used, and
+    the location is marked as known only to the unit).
+    """
+
+    kind: str
+    title: str
+    category: str
+    description: str = ""
+    unit: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def submit_public(city: City, suggestion: PublicSuggestion) -> Feature:
+    """Queue a resident's suggestion of a need or a resource for moderation."""
+    if suggestion.latitude is not None and suggestion.longitude is not None:
+        geometry, precision = Point(suggestion.longitude, suggestion.latitude), "street"
+    else:
+        unit = next((u for u in city.units if u.number == suggestion.unit), None)
+        if unit is None:
+            raise WebgisError(_l("Wskaż miejsce na mapie albo wybierz osiedle."))
+        geometry, precision = unit.geometry.representative_point(), "unit"
+    properties = {
+        "kind": suggestion.kind,
+        "title": suggestion.title.strip(),
+        "category": suggestion.category,
+        "description": suggestion.description.strip(),
+        "source_kind": "public_suggestion",
+        "location_precision": precision,
+    }
+    return submit_suggestion(city, "needs_resources", geometry, properties)
 
 
 def _pending():

@@ -221,6 +221,12 @@ def audit_log():
     )
 
 
+@bp.get("/embed")
+def embed_snippets():
+    """Copy-paste iframe code that puts a city's finder on another website."""
+    return render_template("admin/embed.html")
+
+
 @bp.context_processor
 def _admin_context():
     return {"admin_cities": geography.list_cities()}

@@ -1,0 +1,139 @@
+"""Benchmark: the public service finder with 5,000 services.
+
+Loads the demo geography into a fresh SQLite database, adds 5,000 published
+day-support services at random places inside Wrocław (seeded), and times typical
+finder requests through the Flask test client. Not a test: run it by hand,
+    .venv/bin/python benchmarks/finder.py [--services 5000] [--repeat 30]
+Target on the project's 2-core machine: median under 200 ms per request.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from webgis import create_app, geography
+from webgis.demo import load_demo
+from webgis.extensions import db
+from webgis.features import Feature
+
+BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "boundaries"
+TYPES = ["day_support_care", "self_help_club", "counselling", "pasz", "shelter"]
+GROUPS = ["seniors", "children_and_youth", "unemployed", "homeless", "foreigners"]
+ACCESS = ["step_free_entrance", "accessible_toilet", "induction_loop"]
+STREETS = ["Leśna", "Łąkowa", "Żeromskiego", "Kościuszki", "Ślężna", "Rydygiera"]
+QUERIES = {
+    "no filter": "/wroclaw/services",
+    "a filter (type)": "/wroclaw/services?type=self_help_club",
+    "filters (group, access, open)": (
+        "/wroclaw/services?group=seniors&access=step_free_entrance&day=mon&time=10:00"
+    ),
+    "text search": "/wroclaw/services?q=lesna",
+    "near a point": "/wroclaw/services?lat=51.11&lon=17.03",
+    "near a unit, text": "/wroclaw/services?from=Nadodrze&q=klub",
+    "service page": None,
+}
+
+
+def random_points(city, count: int, rng) -> list:
+    """``count`` points uniformly inside the city's units."""
+    outline = shapely.union_all([u.geometry for u in city.units])
+    x0, y0, x1, y1 = outline.bounds
+    points: list = []
+    while len(points) < count:
+        candidates = shapely.points(
+            rng.uniform(x0, x1, count), rng.uniform(y0, y1, count)
+        )
+        inside = candidates[shapely.contains(outline, candidates)]
+        points.extend(inside[: count - len(points)])
+    return points
+
+
+def add_services(count: int, seed: int = 1) -> None:
+    """Insert ``count`` published day-support services in Wrocław, in bulk."""
+    rng = np.random.default_rng(seed)
+    city = geography.get_city("wroclaw")
+    for i, point in enumerate(random_points(city, count, rng)):
+        street = STREETS[i % len(STREETS)]
+        db.session.add(
+            Feature(
+                city=city,
+                layer="day_centres",
+                geometry=point,
+                status="published",
+                properties={
+                    "name": f"Klub nr {i} przy ul. {street}",
+                    "facility_type": TYPES[i % len(TYPES)],
+                    "operator": f"Stowarzyszenie {i % 97}",
+                    "target_groups": [GROUPS[i % len(GROUPS)], GROUPS[i % 3]],
+                    "accessibility": ACCESS[: i % 4],
+                    "opening_hours": {"mon": [["08:00", "16:00"]]} if i % 2 else {},
+                    "languages": "polski, ukraiński" if i % 5 == 0 else "polski",
+                    "address": f"ul. {street} {i % 120 + 1}",
+                    "description": "Zajęcia, porady i wsparcie dla mieszkańców.",
+                    "location_precision": "address",
+                },
+            )
+        )
+    db.session.commit()
+
+
+def time_requests(client, url: str, repeat: int) -> list[float]:
+    """Milliseconds of ``repeat`` requests of ``url`` (after one warm-up)."""
+    assert client.get(url).status_code == 200, url
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, url
+    return times
+
+
+def main():
+    """Build the database, then print the median and 95th percentile per query."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.sqlite",
+                "WEBGIS_BOUNDARIES_DIR": BOUNDARIES,
+                "SECRET_KEY": "benchmark",
+            }
+        )
+        with app.app_context():
+            load_demo(BOUNDARIES)
+            start = time.perf_counter()
+            add_services(args.services)
+            print(
+                f"{args.services} services added in {time.perf_counter() - start:.1f} s"
+            )
+            service_id = (
+                db.session.query(Feature.id).filter_by(layer="day_centres").first()[0]
+            )
+            db.session.remove()
+        client = app.test_client()
+        start = time.perf_counter()
+        client.get("/wroclaw/services")
+        print(
+            f"first request (cold cache): {(time.perf_counter() - start) * 1000:.0f} ms"
+        )
+        print(f"{'query':32} {'median':>9} {'p95':>9}  ({args.repeat} requests)")
+        for name, url in QUERIES.items():
+            url = url or f"/wroclaw/services/{service_id}"
+            times = time_requests(client, url, args.repeat)
+            p95 = float(np.percentile(times, 95))
+            print(f"{name:32} {statistics.median(times):7.0f} ms {p95:6.0f} ms")
+        with app.app_context():
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
