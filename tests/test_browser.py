@@ -356,3 +356,18 @@ def test_planner_adds_a_hypothetical_centre_by_clicking_the_analysis_map(
     expect(page.locator("path.choropleth-unit")).to_have_count(96)
     expect(page.locator("#table-what_if tbody tr")).to_have_count(48)
     assert page.errors == []
+
+
+def test_analysis_page_has_no_serious_accessibility_violations(browser, live_url):
+    from tests.accessibility import run_axe
+
+    # axe is injected inline, which the page's CSP rightly forbids to other scripts
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, bypass_csp=True
+    )
+    page = context.new_page()
+    log_in(page, live_url, "planner")
+    page.goto(f"{live_url}/wroclaw/analysis?compare_to=2020-01-01")
+    page.locator("path.choropleth-unit").first.wait_for()
+    assert run_axe(page) == []
+    context.close()

@@ -4,12 +4,12 @@ import re
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests import test_browser as shared
+from tests.accessibility import run_axe
 
 # The live server and the browser come from the other browser tests' fixtures.
 browser, live_app, live_url, page = (
@@ -20,26 +20,6 @@ browser, live_app, live_url, page = (
 )
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-
-
-def run_axe(page) -> list[dict]:
-    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
-    )
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "nodes": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture
@@ -277,3 +257,11 @@ def test_the_finder_works_without_javascript(browser, live_url):
     page.locator(".results a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("siedziba")
     context.close()
+
+
+def test_service_areas_give_the_pins_a_place_when_tiles_fail(page, live_url):
+    # No tiles offline: without the outlines the pins would float on grey.
+    page.goto(f"{live_url}/wroclaw/services")
+    expect(page.locator("path.outline")).to_have_count(10)
+    expect(page.locator(".pin-icon").first).to_be_attached()
+    assert page.errors == []

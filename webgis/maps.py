@@ -431,14 +431,32 @@ def finder_map(
     assets: MapAssets,
     bounds: tuple[float, float, float, float],
     origin: tuple[float, float] | None = None,
+    outlines: list = (),
 ) -> folium.Map:
     """The finder's results as numbered markers, and the place distances start from.
 
     The numbers match the list beside the map, which carries the same facts (and is
     what screen readers and keyboards use); ``bounds`` (west, south, east, north)
-    frame the city when nothing was found. ``origin`` is (lat, lon).
+    frame the city when nothing was found. ``origin`` is (lat, lon). ``outlines``
+    (the service areas) give the pins a place when the background tiles fail.
     """
     fmap = _base_map(assets)
+    if outlines:
+        folium.GeoJson(
+            {
+                "type": "GeometryCollection",
+                "geometries": [g.__geo_interface__ for g in outlines],
+            },
+            name="outlines",
+            style_function=lambda _f: {
+                "color": "#555555",
+                "weight": 1.5,
+                "fill": False,
+                "className": "outline",
+            },
+            interactive=False,
+            control=False,
+        ).add_to(fmap)
     _PinLayer(pins).add_to(fmap)
     points = [(p.lat, p.lon) for p in pins]
     if origin is not None:

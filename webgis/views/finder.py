@@ -65,6 +65,7 @@ def _finder(city_code: str, template: str, mode: str):
         map_assets(),
         finder.city_bounds(city),
         query.origin,
+        finder.area_outlines(city),
     )
     page = render_template(
         template,
