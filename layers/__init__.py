@@ -64,6 +64,9 @@ class FieldSpec:
     public: bool = True
     link_layer: str | None = None
     help: str = ""
+    #: A field naming a person (a contact) is shown to the public only when the field
+    #: named here (the date the person consented) is filled in (RODO/GDPR).
+    consent: str | None = None
 
     def __post_init__(self):
         if self.kind not in FIELD_KINDS:
@@ -119,6 +122,18 @@ class LayerSpec:
             raise LayerRegistryError(
                 f"layer {self.key!r}: title_field {self.title_field!r} is not a field"
             )
+        for spec_field in self.all_fields:
+            if spec_field.consent and spec_field.consent not in names:
+                raise LayerRegistryError(
+                    f"layer {self.key!r}: field {spec_field.name!r} waits for consent "
+                    f"in {spec_field.consent!r}, which is not a field"
+                )
+            if spec_field.consent and (spec_field.listed or spec_field.searchable):
+                # Lists and searches show one column for all rows; consent is per row.
+                raise LayerRegistryError(
+                    f"layer {self.key!r}: field {spec_field.name!r} needs consent, so "
+                    "it cannot be listed or searchable"
+                )
 
     @property
     def all_fields(self) -> tuple[FieldSpec, ...]:

@@ -73,7 +73,30 @@ LAYER = LayerSpec(
             when=NEED,
             help=N_("Potrzeby są domyślnie wewnętrzne."),
         ),
-        FieldSpec("offered_by", N_("Kto oferuje"), when=RESOURCE, searchable=True),
+        FieldSpec(
+            "offered_by",
+            N_("Kto oferuje"),
+            when=RESOURCE,
+            searchable=True,
+            help=N_("Instytucja, organizacja lub grupa; osobę wpisz niżej."),
+        ),
+        FieldSpec(
+            "contact",
+            N_("Osoba kontaktowa"),
+            when=RESOURCE,
+            consent="contact_consent_on",
+            help=N_(
+                "Imię, telefon lub e-mail. Publicznie tylko po wpisaniu daty zgody "
+                "tej osoby."
+            ),
+        ),
+        FieldSpec(
+            "contact_consent_on",
+            N_("Zgoda na publikację kontaktu z dnia"),
+            "date",
+            when=RESOURCE,
+            public=False,
+        ),
         FieldSpec("terms", N_("Na jakich zasadach"), "textarea", when=RESOURCE),
         FieldSpec(
             "answers",

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers import LayerSpec
+from webgis import feature_store
 from webgis.boundaries import STORAGE_CRS
 from webgis.features import Feature
 
@@ -25,12 +26,17 @@ TABLE_FORMATS = {
 }
 
 
-def features_frame(spec: LayerSpec, features: list[Feature]) -> gpd.GeoDataFrame:
-    """One row per feature and one column per field; lists and tables as JSON text."""
+def features_frame(
+    spec: LayerSpec, features: list[Feature], user=None
+) -> gpd.GeoDataFrame:
+    """One row per feature and one column per field; lists and tables as JSON text.
+
+    Values ``user`` may not see (see :func:`feature_store.hidden_fields`) are empty.
+    """
     names = [f.name for f in spec.all_fields]
     rows = []
     for feature in features:
-        props = feature.properties or {}
+        props = feature_store.shown_properties(spec, feature, user)
         row = {"id": feature.id, "status": feature.status, "version": feature.version}
         for name in names:
             value = props.get(name)

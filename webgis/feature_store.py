@@ -276,9 +276,30 @@ def listing(city, spec: LayerSpec, user, filters: dict) -> list[Feature]:
     )
 
 
-def as_geojson(spec: LayerSpec, features: list[Feature]) -> dict:
-    """A FeatureCollection of the features with their public properties."""
-    hidden = {f.name for f in spec.all_fields if not f.public}
+def hidden_fields(spec: LayerSpec, properties: dict | None, user=None) -> set[str]:
+    """Fields of one feature that ``user`` may not see (staff see every field).
+
+    The public never sees internal fields (``public=False``), nor a person's
+    contact without the recorded date of that person's consent.
+    """
+    if user is not None and user.is_authenticated:
+        return set()
+    properties = properties or {}
+    return {
+        f.name
+        for f in spec.all_fields
+        if not f.public or (f.consent and not properties.get(f.consent))
+    }
+
+
+def shown_properties(spec: LayerSpec, feature: Feature, user=None) -> dict:
+    """The feature's properties without the fields ``user`` may not see."""
+    hidden = hidden_fields(spec, feature.properties, user)
+    return {k: v for k, v in (feature.properties or {}).items() if k not in hidden}
+
+
+def as_geojson(spec: LayerSpec, features: list[Feature], user=None) -> dict:
+    """A FeatureCollection of the features with the properties ``user`` may see."""
     return {
         "type": "FeatureCollection",
         "features": [
@@ -287,9 +308,7 @@ def as_geojson(spec: LayerSpec, features: list[Feature]) -> dict:
                 "id": f.id,
                 "geometry": f.geometry.__geo_interface__,
                 "properties": {
-                    **{
-                        k: v for k, v in (f.properties or {}).items() if k not in hidden
-                    },
+                    **shown_properties(spec, f, user),
                     "layer": spec.key,
                     "status": f.status,
                     "version": f.version,

@@ -105,9 +105,8 @@ def derive(spec: LayerSpec, feature: Feature) -> Service:
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    props = dict(feature.properties or {})
-    hidden = {f.name for f in spec.all_fields if not f.public}
-    props = {k: v for k, v in props.items() if k not in hidden}
+    # The finder is public: staff see there exactly what residents see.
+    props = feature_store.shown_properties(spec, feature)
     point = feature.geometry.representative_point()
     x, y = METRIC.transform(point.x, point.y)
     title = feature.title_for(spec)

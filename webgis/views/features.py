@@ -126,6 +126,7 @@ def detail(city_code: str, layer_key: str, feature_id: int):
         city=city,
         spec=spec,
         feature=feature,
+        hidden=feature_store.hidden_fields(spec, feature.properties, current_user),
         rendered=render_map(fmap),
         confirm=ConfirmForm(),
         editable=feature_store.can_edit(current_user, feature),
@@ -232,7 +233,8 @@ def export(city_code: str, layer_key: str, fmt: str):
     if not current_user.is_authenticated:
         filters["status"] = ""
     rows = feature_store.listing(city, spec, current_user, filters)
-    body = exporting.export(exporting.features_frame(spec, rows), fmt, spec.key)
+    frame = exporting.features_frame(spec, rows, current_user)
+    body = exporting.export(frame, fmt, spec.key)
     name = f"{city.code}-{spec.key}.{fmt}"
     return Response(
         body,
@@ -246,6 +248,6 @@ def api_layer(city_code: str, layer_key: str):
     """The layer as GeoJSON: what the caller may see (the public: published only)."""
     city, spec = _context(city_code, layer_key)
     features = feature_store.visible(city, spec, current_user)
-    response = jsonify(feature_store.as_geojson(spec, features))
+    response = jsonify(feature_store.as_geojson(spec, features, current_user))
     response.mimetype = "application/geo+json"
     return response
