@@ -207,6 +207,13 @@ def test_filters_by_type_group_accessibility_language_and_area(staff_app):
         assert titles(client, f"{base}&{query}") == [f"Pasuje {word}"], query
     assert titles(client, f"{base}&access=step_free_entrance") == both
     assert titles(client, f"{base}&lang_spoken=pl") == both
+    # a service has one type: two chosen types mean either of them
+    two_types = "type=self_help_club&type=day_support_care"
+    assert titles(client, f"{base}&{two_types}") == both
+    # but every chosen accessibility feature must be there
+    assert (
+        titles(client, f"{base}&access=induction_loop&group=children_and_youth") == []
+    )
 
 
 def test_open_at_a_chosen_day_and_hour(staff_app):

@@ -32,6 +32,7 @@ from webgis.errors import NotFound
 from webgis.extensions import db
 from webgis.features import Feature
 from webgis.finder_query import (
+    ANY_OF,
     LANGUAGES,
     POLAND,
     VOCABULARY_FILTERS,
@@ -214,7 +215,7 @@ def _fields_by_vocabulary(spec: LayerSpec) -> dict[str, list[str]]:
 
 
 def _has_terms(service: Service, query: Query, fields: dict[str, list[str]]) -> bool:
-    """Every chosen term of every vocabulary filter is among the service's values."""
+    """The service has the chosen terms: any of them (:data:`ANY_OF`) or all."""
     for name, wanted in query.terms.items():
         if not wanted:
             continue
@@ -222,7 +223,8 @@ def _has_terms(service: Service, query: Query, fields: dict[str, list[str]]) -> 
         for field_name in fields.get(VOCABULARY_FILTERS[name], []):
             value = service.properties.get(field_name)
             values.update(value if isinstance(value, list) else [value])
-        if not set(wanted) <= values:
+        found = set(wanted) & values if name in ANY_OF else set(wanted) <= values
+        if not found:
             return False
     return True
 

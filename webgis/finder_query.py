@@ -29,6 +29,9 @@ VOCABULARY_FILTERS = {
     "group": "target_group",
     "access": "accessibility",
 }
+#: Filters where choosing several means "any of them": a service has one type and one
+#: area of life. Target groups and accessibility features must all hold.
+ANY_OF = {"type", "category"}
 #: Languages people ask for, with word stems that find them in a free-text field
 #: written in Polish, English or Ukrainian (compared after :func:`fold`).
 LANGUAGES = {
