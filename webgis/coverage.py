@@ -84,6 +84,7 @@ class AnalysisResult:
     unmet_needs: pd.DataFrame | None
     shapes: gpd.GeoDataFrame
     query: AnalysisQuery = field(default_factory=AnalysisQuery)
+    hypothetical: gpd.GeoDataFrame | None = None
     earlier: pd.DataFrame | None = None
     earlier_summary: dict | None = None
     what_if: pd.DataFrame | None = None
@@ -177,9 +178,29 @@ def coverage_table(
     return _ranked(analysis.unit_indicators(units, facilities, radius, cell), units)
 
 
+class OutsideCity(WebgisError):
+    """Hypothetical facilities placed outside the city's units (1-based ``lines``)."""
+
+    def __init__(self, lines: list[int]):
+        super().__init__(f"poza miastem: {lines}")
+        self.lines = lines
+
+
 def run(city: City, query: AnalysisQuery) -> AnalysisResult:
-    """The whole analysis the page shows: indicators, gaps, change and what-if."""
+    """The whole analysis the page shows: indicators, gaps, change and what-if.
+
+    Raises :class:`OutsideCity` when a hypothetical facility lies outside the city.
+    """
     units = units_for_analysis(city)
+    extra = None
+    if query.hypothetical:
+        extra = hypothetical_frame(query.hypothetical)
+        city_area = units.union_all()
+        outside = [
+            i + 1 for i, p in enumerate(extra.geometry) if not city_area.covers(p)
+        ]
+        if outside:
+            raise OutsideCity(outside)
     grid = analysis.population_grid(units, query.cell)
 
     def indicators(facilities: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -200,13 +221,13 @@ def run(city: City, query: AnalysisQuery) -> AnalysisResult:
         unmet_needs=unmet_needs(city, query.radius, query.when),
         shapes=units[["number", "name", "population", "geometry"]],
         query=query,
+        hypothetical=extra,
     )
     if query.compare_to is not None:
         earlier = facilities_frame(city, query.layer, query.category, query.compare_to)
         result.earlier = indicators(earlier)
         result.earlier_summary = analysis.city_summary(result.earlier)
-    if query.hypothetical:
-        extra = hypothetical_frame(query.hypothetical)
+    if extra is not None:
         result.what_if = indicators(pd.concat([facilities, extra], ignore_index=True))
         result.what_if_summary = analysis.city_summary(result.what_if)
     result.tables = _tables(result)

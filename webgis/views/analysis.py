@@ -88,34 +88,24 @@ def _analyse(city: City, form: AnalysisForm):
     """The analysis the form asks for, or None when the form has errors."""
     if not form.validate():
         return None
-    facilities = form.hypothetical_facilities()
-    outside = _outside(city, facilities)
-    if outside:
-        form.hypothetical.errors.append(
-            _(
-                "Punkt w wierszu %(lines)s leży poza miastem.",
-                lines=", ".join(map(str, outside)),
-            )
-        )
-        return None
     query = coverage.AnalysisQuery(
         layer=form.layer.data,
         category=form.category.data or None,
         radius=float(form.radius.data),
         when=form.when.data,
         compare_to=form.compare_to.data,
-        hypothetical=facilities,
+        hypothetical=form.hypothetical_facilities(),
     )
-    return coverage.run(city, query)
-
-
-def _outside(city: City, facilities) -> list[int]:
-    """Line numbers of hypothetical facilities outside the city's units."""
-    if not facilities:
-        return []
-    frame = coverage.hypothetical_frame(facilities)
-    inside = geography.units_frame(city).union_all()
-    return [i + 1 for i, point in enumerate(frame.geometry) if not inside.covers(point)]
+    try:
+        return coverage.run(city, query)
+    except coverage.OutsideCity as outside:
+        form.hypothetical.errors.append(
+            _(
+                "Punkt w wierszu %(lines)s leży poza miastem.",
+                lines=", ".join(map(str, outside.lines)),
+            )
+        )
+        return None
 
 
 #: Columns that count people or things: whole numbers in tables and legends.
@@ -161,9 +151,8 @@ def _choropleth(result, form: AnalysisForm, view: str):
 def _points(result: coverage.AnalysisResult, view: str) -> list:
     """Point frames a map shows with their labels: facilities, then what-if ones."""
     points = [(result.facilities, _("Placówki"))]
-    if view == "what_if":
-        hypothetical = coverage.hypothetical_frame(result.query.hypothetical)
-        points.append((hypothetical, _("Hipotetyczne placówki")))
+    if view == "what_if" and result.hypothetical is not None:
+        points.append((result.hypothetical, _("Hipotetyczne placówki")))
     return points
 
 
