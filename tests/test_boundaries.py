@@ -1,9 +1,11 @@
 """Reading and checking boundary files: pure functions, no database."""
 
 import json
+import math
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import Polygon, box
 
@@ -250,3 +252,194 @@ def test_unit_names_are_normalised(raw, clean):
 def test_prepare_units_refuses_a_plain_dataframe():
     with pytest.raises(TypeError, match="GeoDataFrame"):
         prepare_units(two_units().drop(columns="geometry"))
+
+
+# -- files that used to crash the import -----------------------------------------------
+
+
+def geojson_text(vertex: int, point: str) -> str:
+    """Two units in WGS 84, the first with ``point`` as its vertex no. ``vertex``."""
+    data = json.loads(two_units("EPSG:4326").to_json(drop_id=True))
+    ring = data["features"][0]["geometry"]["coordinates"][0]
+    ring[vertex] = "POINT"
+    if vertex == 0:
+        ring[-1] = "POINT"  # the ring closes on the same point
+    return json.dumps(data).replace('"POINT"', point)
+
+
+@pytest.mark.parametrize(
+    "point", ["[17.0, NaN]", "[Infinity, 51.1]", "[17.0, -Infinity]", "[NaN, NaN]"]
+)
+def test_geojson_with_nan_or_infinite_coordinates_is_refused_naming_the_unit(
+    tmp_path, point
+):
+    path = tmp_path / "nan.geojson"
+    path.write_text(geojson_text(2, point), encoding="utf-8")
+    with pytest.raises(ImportRefused) as excinfo:
+        load(path)
+    assert excinfo.value.problems == [
+        "obiekt 1 (Północ): współrzędne nie są skończonymi liczbami (NaN lub Infinity)"
+    ]
+
+
+def test_nan_that_keeps_a_ring_from_closing_is_refused_naming_the_unit(tmp_path):
+    path = tmp_path / "nan.geojson"
+    path.write_text(geojson_text(0, "[NaN, 51.1]"), encoding="utf-8")
+    with pytest.raises(ImportRefused) as excinfo:
+        load(path)
+    assert "Nie można odczytać geometrii z pliku nan.geojson" in problems_of(excinfo)
+    [problem] = excinfo.value.problems
+    assert problem.startswith("obiekt 1 (Północ): geometrii nie da się odczytać")
+    assert "NaN" in problem
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_geopackage_with_non_finite_coordinates_is_refused_naming_the_unit(
+    tmp_path, bad
+):
+    frame = two_units()
+    x, y = WROCLAW_X, WROCLAW_Y
+    with np.errstate(invalid="ignore"):  # numpy would warn about the NaN
+        frame.loc[1, "geometry"] = Polygon(
+            [(x + 1000, y), (bad, y), (x + 2000, y + 1000), (x + 1000, y)]
+        )
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "nan.gpkg"))
+    assert "obiekt 2 (Południe): współrzędne nie są skończonymi" in problems_of(excinfo)
+    assert "Północ" not in problems_of(excinfo)
+
+
+def test_coordinates_the_declared_crs_cannot_reproject_are_refused(tmp_path):
+    frame = two_units()
+    frame.loc[0, "geometry"] = box(1e12, 1e12, 1e12 + 1000, 1e12 + 1000)
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "far.gpkg"))
+    assert "obiekt 1 (Północ): współrzędnych nie da się przeliczyć" in problems_of(
+        excinfo
+    )
+    assert "--crs" in problems_of(excinfo)
+
+
+def test_ring_that_is_not_closed_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "open.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"unit_no": 1, "name": "Otwarte"}, "geometry": '
+        '{"type": "Polygon", "coordinates": [[[17.0, 51.1], [17.1, 51.1]]]}}]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRefused) as excinfo:
+        read_boundary_file(path)
+    assert "Nie można odczytać geometrii z pliku open.geojson" in problems_of(excinfo)
+    assert "obiekt 1 (Otwarte): geometrii nie da się odczytać" in problems_of(excinfo)
+
+
+def damage_dbf(dbf, how: str) -> None:
+    data = bytearray(dbf.read_bytes())
+    if how == "truncated header":
+        dbf.write_bytes(data[:40])
+    elif how == "truncated records":
+        dbf.write_bytes(data[:-30])
+    elif how == "garbage":
+        dbf.write_bytes(bytes(range(256)) * 2)
+    elif how == "count":
+        data[4:8] = (1).to_bytes(4, "little")  # says one record, holds two
+        dbf.write_bytes(bytes(data))
+    else:
+        dbf.write_bytes(b"")
+
+
+DAMAGE = ["truncated header", "truncated records", "garbage", "empty", "count"]
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_damaged_dbf_is_reported_as_unreadable_not_as_a_missing_field(tmp_path, how):
+    shp = write(two_units(), tmp_path / "osiedla.shp")
+    damage_dbf(shp.with_suffix(".dbf"), how)
+    with pytest.raises(ImportRefused) as excinfo:
+        read_boundary_file(shp)
+    assert "Nie można odczytać pliku osiedla.dbf" in problems_of(excinfo)
+    assert "--name-field" not in problems_of(excinfo)
+
+
+def test_damaged_dbf_inside_a_zip_is_reported_as_unreadable(tmp_path):
+    shp = write(two_units(), tmp_path / "osiedla.shp")
+    damage_dbf(shp.with_suffix(".dbf"), "garbage")
+    path = tmp_path / "osiedla.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in tmp_path.glob("osiedla.*"):
+            if part.suffix != ".zip":
+                archive.write(part, f"dane/{part.name}")
+    with pytest.raises(ImportRefused, match="Nie można odczytać pliku osiedla.dbf"):
+        read_boundary_file(path)
+
+
+def test_shapefile_without_its_dbf_is_refused(tmp_path):
+    shp = write(two_units(), tmp_path / "osiedla.shp")
+    shp.with_suffix(".dbf").unlink()
+    with pytest.raises(ImportRefused, match="Brak pliku .dbf .* obok osiedla.shp"):
+        read_boundary_file(shp)
+
+
+def test_geojson_not_in_utf8_is_refused(tmp_path):
+    text = two_units("EPSG:4326").to_json(drop_id=True, ensure_ascii=False)
+    path = tmp_path / "cp1250.geojson"
+    path.write_bytes(text.encode("cp1250"))
+    with pytest.raises(ImportRefused, match="cp1250.geojson: napisy nie są w"):
+        read_boundary_file(path)
+
+
+def test_shapefile_names_read_in_the_wrong_encoding_are_refused(tmp_path):
+    # Windows-1250 without a .cpg: GDAL reads "Północ" as "Pó³noc".
+    shp = write(two_units(), tmp_path / "osiedla.shp", encoding="cp1250")
+    shp.with_suffix(".cpg").unlink()
+    with pytest.raises(ImportRefused) as excinfo:
+        load(shp)
+    assert "nazwa wygląda na źle odczytaną" in problems_of(excinfo)
+    assert ".cpg" in problems_of(excinfo)
+    shp.with_suffix(".cpg").write_text("1250")
+    assert sorted(load(shp).units["name"]) == ["Południe", "Północ"]
+
+
+def test_table_without_geometry_is_refused(tmp_path):
+    path = tmp_path / "areas.csv"
+    path.write_text("city,area_code\nwroclaw,ZTPS-1\n", encoding="utf-8")
+    with pytest.raises(ImportRefused, match="areas.csv nie zawiera geometrii"):
+        read_boundary_file(path)
+
+
+def test_zip_holding_only_a_directory_is_refused(tmp_path):
+    path = tmp_path / "granice.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("osiedla.shp/", "")
+    with pytest.raises(ImportRefused, match="nie zawiera pliku .shp"):
+        read_boundary_file(path)
+
+
+def test_zip_made_on_a_mac_is_read_despite_its_resource_forks(tmp_path):
+    write(two_units(), tmp_path / "osiedla.shp")
+    path = tmp_path / "osiedla.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in tmp_path.glob("osiedla.*"):
+            if part.suffix != ".zip":
+                archive.write(part, f"dane/{part.name}")
+                archive.writestr(f"__MACOSX/dane/._{part.name}", b"\0\5\26\7 Mac")
+    assert sorted(load(path).units["name"]) == ["Południe", "Północ"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("unit_no", 1e30, "numer 1e+30 jest zbyt duży"),
+        ("population", math.inf, "niepoprawna liczba mieszkańców inf"),
+        ("population", 1e30, "niepoprawna liczba mieszkańców 1e+30"),
+        ("name", "x" * 201, "nazwa dłuższa niż 200 znaków"),
+    ],
+)
+def test_values_the_database_cannot_hold_are_refused(tmp_path, column, value, problem):
+    frame = two_units()
+    frame[column] = frame[column].astype(object if isinstance(value, str) else float)
+    frame.loc[0, column] = value
+    with pytest.raises(ImportRefused) as excinfo:
+        load(write(frame, tmp_path / "big.gpkg"))
+    assert problem in problems_of(excinfo)

@@ -1,13 +1,19 @@
 """Cities, units and service areas in the database, through the CLI a person uses."""
 
+import csv
+import json
+
+import pytest
 import shapely
 from shapely.geometry import box
 
-from tests.conftest import BOUNDARIES_DIR, two_units, write
+from tests.conftest import BOUNDARIES_DIR, client_as, post_form, two_units, write
 from webgis import geography
 from webgis.boundaries import METRIC_CRS
+from webgis.errors import WebgisError
 from webgis.extensions import db
 from webgis.models import City, ServiceArea, Unit
+from webgis.service_areas import is_area_code
 
 SHARED_CSV = BOUNDARIES_DIR / "service-areas.csv"
 
@@ -265,3 +271,188 @@ def test_db_init_is_idempotent(runner):
     for _ in range(2):
         result = runner.invoke(args=["db", "init"])
         assert result.exit_code == 0 and "Baza gotowa" in result.output
+
+
+# -- broken files are refused through the command, and change nothing ----------------
+
+
+def test_cli_refuses_nan_coordinates_naming_the_unit_and_changes_nothing(
+    runner, tmp_path
+):
+    import_city(runner, tmp_path)
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("A", "Obszar A", 2)])
+    before = city_state("testowo")
+    data = json.loads(two_units("EPSG:4326").to_json(drop_id=True))
+    data["features"][1]["geometry"]["coordinates"][0][2] = "NAN"
+    path = tmp_path / "nan.geojson"
+    path.write_text(json.dumps(data).replace('"NAN"', "[17.0, NaN]"))
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(path)])
+    assert result.exit_code == 1
+    assert "obiekt 2 (Południe): współrzędne nie są skończonymi" in result.output
+    assert "Traceback" not in result.output
+    assert city_state("testowo") == before
+
+
+def test_cli_refuses_a_damaged_dbf_naming_the_file_and_changes_nothing(
+    runner, tmp_path
+):
+    import_city(runner, tmp_path)
+    before = city_state("testowo")
+    shp = write(two_units(), tmp_path / "osiedla.shp")
+    shp.with_suffix(".dbf").write_bytes(b"\x03garbage" * 40)
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(shp)])
+    assert result.exit_code == 1
+    assert "Nie można odczytać pliku osiedla.dbf" in result.output
+    assert "--name-field" not in result.output
+    assert city_state("testowo") == before
+
+
+def write_csv(tmp_path, content: bytes):
+    path = tmp_path / "obszary.csv"
+    path.write_bytes(content)
+    return path
+
+
+HEADER = "city,area_code,area_name,unit_no\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "brakuje kolumn: city, area_code, area_name, unit_no."),
+        (HEADER.encode(), "plik nie zawiera wierszy dla miasta 'testowo'"),
+        (
+            (HEADER + "testowo,A,Śródmieście,1\n").encode("cp1250"),
+            "obszary.csv nie jest zapisany w UTF-8",
+        ),
+        (
+            (HEADER + "testowo,A,Obszar A,1\n").encode("utf-16"),
+            "obszary.csv nie jest zapisany w UTF-8",
+        ),
+        (
+            HEADER.replace(",", ";").encode() + b"testowo;A;Obszar A;1\n",
+            "(kolumny mają być rozdzielone przecinkami)",
+        ),
+        (
+            HEADER.encode() + b'testowo,A,"' + b"x" * 200_000 + b'",1\n',
+            "Nie można odczytać pliku obszary.csv jako CSV",
+        ),
+        (
+            (HEADER + "testowo,A," + "x" * 201 + ",1\n").encode(),
+            "wiersz 2: nazwa obszaru dłuższa niż 200 znaków",
+        ),
+        (
+            b"city,area_code,area_name,unit_no,mapping_status\n"
+            b"testowo,A,Obszar A,1," + b"s" * 41 + b"\n",
+            "wiersz 2: mapping_status dłuższy niż 40 znaków",
+        ),
+    ],
+    ids=[
+        "empty",
+        "header-only",
+        "cp1250",
+        "utf-16",
+        "semicolons",
+        "huge-field",
+        "long-name",
+        "long-status",
+    ],
+)
+def test_unreadable_assignment_csv_is_refused_and_changes_nothing(
+    runner, tmp_path, content, message
+):
+    import_city(runner, tmp_path)
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("B", "Obszar B", 2)])
+    before = city_state("testowo")
+    path = write_csv(tmp_path, content)
+    result = runner.invoke(args=["service-areas", "import", "testowo", str(path)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert city_state("testowo") == before
+
+
+# -- service-area codes become page addresses: /<city>/areas/<code> -----------------
+
+UNREACHABLE_CODES = [
+    "a/b",
+    "..",
+    ".",
+    ".hidden",
+    "-A",
+    "a b",
+    "a?b",
+    "a#b",
+    "50%",
+    "a\\b",
+    "Śródmieście",
+    "unit-3",
+    "A" * 41,
+]
+
+
+def test_every_code_of_the_shared_assignment_file_is_allowed():
+    with SHARED_CSV.open(encoding="utf-8") as handle:
+        codes = {row["area_code"] for row in csv.DictReader(handle)}
+    assert len(codes) == 19
+    assert all(is_area_code(code) for code in codes), codes
+
+
+@pytest.mark.parametrize("code", ["ZTPS-7", "F6", "R1", "a.b_c-9", "A" * 40])
+def test_ordinary_codes_are_allowed(code):
+    assert is_area_code(code)
+
+
+@pytest.mark.parametrize("code", UNREACHABLE_CODES)
+def test_assignment_with_an_unreachable_area_code_is_refused_naming_code_and_row(
+    runner, tmp_path, code
+):
+    import_city(runner, tmp_path)
+    path = tmp_path / "areas.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        rows = csv.writer(handle)
+        rows.writerow(["city", "area_code", "area_name", "unit_no"])
+        rows.writerow(["testowo", "A", "Obszar A", 1])
+        rows.writerow(["testowo", code, "Obszar zły", 2])
+    result = runner.invoke(args=["service-areas", "import", "testowo", str(path)])
+    assert result.exit_code == 1
+    assert f"wiersz 3: niedozwolony kod obszaru {code!r}" in result.output
+    assert db.session.query(ServiceArea).count() == 0
+
+
+@pytest.mark.parametrize("code", UNREACHABLE_CODES)
+def test_admin_cannot_add_an_area_with_an_unreachable_code(runner, tmp_path, code):
+    import_city(runner, tmp_path)
+    city = geography.get_city("testowo")
+    with pytest.raises(WebgisError) as excinfo:
+        geography.add_service_area(city, code, "Obszar zły")
+    assert f"Niedozwolony kod obszaru „{code}”" in str(excinfo.value)
+    assert db.session.query(ServiceArea).count() == 0
+
+
+def test_admin_page_refuses_an_unreachable_code_and_keeps_ordinary_ones(staff_app):
+    admin = client_as(staff_app, "admin")
+    url = "/admin/krakow/service-areas/new"
+    form = "/admin/krakow/service-areas"
+    response = post_form(admin, url, {"new-code": "a/b", "new-name": "Zły"}, form)
+    assert response.status_code == 303
+    page = admin.get(form).get_data(as_text=True)
+    assert "Niedozwolony kod obszaru „a/b”" in page
+    response = post_form(admin, url, {"new-code": "F-10.b", "new-name": "Nowa"}, form)
+    assert response.status_code == 303
+    with staff_app.app_context():
+        krakow = geography.get_city("krakow")
+        codes = [a.code for a in krakow.service_areas]
+        # Other tests on this shared app expect every area of Kraków to have units.
+        geography.remove_service_area(krakow, "F-10.b")
+    assert "F-10.b" in codes and "a/b" not in codes
+
+
+def test_every_allowed_code_routes_back_to_its_area_page(demo_app):
+    with SHARED_CSV.open(encoding="utf-8") as handle:
+        codes = {row["area_code"] for row in csv.DictReader(handle)}
+    urls = demo_app.url_map.bind("localhost")
+    for code in [*codes, "a.b_c-9", "F-10.b", "A" * 40]:
+        address = {"city_code": "wroclaw", "area_code": code}
+        url = urls.build("main.service_area", address)
+        assert urls.match(url) == ("main.service_area", address), url

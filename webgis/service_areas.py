@@ -18,6 +18,16 @@ from shapely.geometry import MultiPolygon, Polygon
 from webgis.errors import ImportRefused
 
 REQUIRED_COLUMNS = ("city", "area_code", "area_name", "unit_no")
+#: A service-area code is a segment of page addresses (/<city>/areas/<code>): it
+#: starts with a letter or digit (so never "." or ".."), then ASCII letters, digits,
+#: "-", "_" or "."; nothing a URL would split or escape (/ \ ? # % spaces).
+AREA_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_AREA_CODE_LENGTH = 40
+#: The finder's area filter already means a unit by "unit-<number>".
+UNIT_FILTER = re.compile(r"unit-[0-9]+", re.IGNORECASE)
+#: What the database columns hold.
+MAX_AREA_NAME_LENGTH = 200
+MAX_STATUS_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,15 @@ class AssignmentPlan:
     def areas(self) -> dict[str, str]:
         """Service-area codes mapped to their names, in file order."""
         return {a.area_code: a.area_name for a in self.assignments}
+
+
+def is_area_code(code: str) -> bool:
+    """Whether ``code`` may name a service area (see :data:`AREA_CODE`)."""
+    return (
+        len(code) <= MAX_AREA_CODE_LENGTH
+        and AREA_CODE.fullmatch(code) is not None
+        and UNIT_FILTER.fullmatch(code) is None
+    )
 
 
 def natural_key(code: str) -> str:
@@ -79,8 +98,9 @@ def parse_assignments(
     Raises
     ------
     ImportRefused
-        Listing every row that names an unknown unit, assigns a unit twice, or gives
-        one area code two names.
+        Listing every row that names an unknown unit, assigns a unit twice, gives
+        one area code two names, or has an area code :func:`is_area_code` refuses;
+        or the file cannot be read as a CSV in UTF-8 with the required columns.
     """
     rows = _read_rows(Path(path))
     problems: list[str] = []
@@ -95,6 +115,10 @@ def parse_assignments(
         number = _unit_number(row["unit_no"])
         if not code or not name:
             problems.append(f"wiersz {line}: brak kodu lub nazwy obszaru")
+            continue
+        row_problems = _area_problems(code, name, row)
+        if row_problems:
+            problems += [f"wiersz {line}: {p}" for p in row_problems]
             continue
         if number is None or number not in unit_names:
             problems.append(
@@ -137,18 +161,39 @@ def parse_assignments(
     return AssignmentPlan(assignments=assignments, notes=notes)
 
 
+def _area_problems(code: str, name: str, row: dict[str, str]) -> list[str]:
+    problems = []
+    if not is_area_code(code):
+        problems.append(
+            f"niedozwolony kod obszaru {code!r}: kod ma najwyżej "
+            f"{MAX_AREA_CODE_LENGTH} znaków, zaczyna się literą lub cyfrą i zawiera "
+            "tylko litery bez polskich znaków, cyfry, „-”, „_” i „.” "
+            "(i nie ma postaci unit-NUMER)"
+        )
+    if len(name) > MAX_AREA_NAME_LENGTH:
+        problems.append(f"nazwa obszaru dłuższa niż {MAX_AREA_NAME_LENGTH} znaków")
+    if len((row.get("mapping_status") or "").strip()) > MAX_STATUS_LENGTH:
+        problems.append(f"mapping_status dłuższy niż {MAX_STATUS_LENGTH} znaków")
+    return problems
+
+
 def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     if not path.is_file():
         raise ImportRefused(f"Nie ma pliku {path}.")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            missing = [
-                c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])
-            ]
+            columns = reader.fieldnames or []
+            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
             if missing:
+                # A spreadsheet set to Polish saves CSV with semicolons.
+                hint = (
+                    " (kolumny mają być rozdzielone przecinkami)"
+                    if any(";" in c for c in columns)
+                    else ""
+                )
                 raise ImportRefused(
-                    f"W pliku {path.name} brakuje kolumn: {', '.join(missing)}."
+                    f"W pliku {path.name} brakuje kolumn: {', '.join(missing)}{hint}."
                 )
             return [
                 (line, {k: v or "" for k, v in row.items() if k})
@@ -156,6 +201,10 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             ]
     except UnicodeDecodeError as exc:
         raise ImportRefused(f"Plik {path.name} nie jest zapisany w UTF-8.") from exc
+    except csv.Error as exc:
+        raise ImportRefused(
+            f"Nie można odczytać pliku {path.name} jako CSV: {exc}."
+        ) from exc
 
 
 def _unit_number(raw: str) -> int | None:
