@@ -1,4 +1,9 @@
-"""Exporting a layer's features as files for GIS tools and spreadsheets (geopandas)."""
+"""Exporting a layer's features as files for GIS tools and spreadsheets (geopandas).
+
+Text that spreadsheets open (CSV, XLSX) is neutralised by :func:`spreadsheet_text`:
+a stored name such as ``=HYPERLINK(...)`` must stay words, never become a formula.
+GIS formats (GeoJSON, GeoPackage) keep the text as stored.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ TABLE_FORMATS = {
     "csv": FORMATS["csv"],
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list
+#: for CSV injection): the cell would run when a planner opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def features_frame(
@@ -73,9 +81,27 @@ def export(frame: gpd.GeoDataFrame, fmt: str, layer: str) -> bytes:
     raise ValueError(f"unknown export format {fmt!r}; use one of {sorted(FORMATS)}")
 
 
+def spreadsheet_text(value):
+    """``value`` as a spreadsheet cell: text that could start a formula gets a quote.
+
+    The leading ``'`` makes Excel and LibreOffice show the text as typed instead of
+    evaluating it. Only text changes: a negative number is still a number.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with :func:`spreadsheet_text` applied to its headings and cells."""
+    return table.rename(columns=spreadsheet_text).map(spreadsheet_text)
+
+
 def _csv(table: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False)
+    # RFC 4180 line ends: a text with a bare "\r" is then quoted, so it cannot end the
+    # row and start a new one whose first cell is a formula.
+    _spreadsheet_safe(table).to_csv(buffer, index=False, lineterminator="\r\n")
     # A BOM lets spreadsheet programs read the Polish letters as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -85,11 +111,21 @@ def table_file(table: pd.DataFrame, fmt: str, sheet: str) -> bytes:
     if fmt == "csv":
         return _csv(table)
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        # Excel forbids some characters in sheet names and allows 31 of them.
-        name = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "data"
-        table.to_excel(buffer, sheet_name=name, index=False, engine="openpyxl")
-        return buffer.getvalue()
+        return _xlsx(table, sheet)
     raise ValueError(
         f"unknown table format {fmt!r}; use one of {sorted(TABLE_FORMATS)}"
     )
+
+
+def _xlsx(table: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    # Excel forbids some characters in sheet names and allows 31 of them.
+    name = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "data"
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        _spreadsheet_safe(table).to_excel(writer, sheet_name=name, index=False)
+        # openpyxl stores any text starting with "=" as a formula; text is text.
+        for row in writer.sheets[name].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    return buffer.getvalue()
