@@ -1,5 +1,7 @@
 """Accounts: passwords, signing in and out, deactivation, throttling, CLI, audit."""
 
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import select
 
@@ -110,11 +112,34 @@ def test_deactivated_account_cannot_log_in_and_loses_its_session(staff_app):
     assert response.status_code == 401
 
 
-def test_repeated_failed_logins_are_throttled_with_a_clear_message(staff_app):
-    staff_app.config["WEBGIS_LOGIN_LIMIT"] = "3 per minute"
+@contextmanager
+def login_limits(app, account="1000 per minute", address="1000 per minute"):
+    """Throttle failed logins of ``app`` per account and per address, then undo it."""
+    saved = {
+        key: app.config[key]
+        for key in ("WEBGIS_LOGIN_LIMIT", "WEBGIS_LOGIN_ADDRESS_LIMIT")
+    }
+    app.config["WEBGIS_LOGIN_LIMIT"] = account
+    app.config["WEBGIS_LOGIN_ADDRESS_LIMIT"] = address
+    with app.app_context():
+        limiter.reset()
     try:
-        with staff_app.app_context():
+        yield
+    finally:
+        app.config.update(saved)
+        with app.app_context():
             limiter.reset()
+
+
+def browser_at(app, address: str):
+    """A test client whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_repeated_failed_logins_are_throttled_with_a_clear_message(staff_app):
+    with login_limits(staff_app, account="3 per minute"):
         client = staff_app.test_client()
         codes = [
             log_in(client, STAFF["admin"][0], "nope").status_code for _ in range(3)
@@ -123,24 +148,47 @@ def test_repeated_failed_logins_are_throttled_with_a_clear_message(staff_app):
         response = log_in(client, STAFF["admin"][0], PASSWORD)  # even the right one
         assert response.status_code == 429
         assert "Zbyt wiele nieudanych prób logowania" in response.get_data(as_text=True)
-    finally:
-        staff_app.config["WEBGIS_LOGIN_LIMIT"] = "1000 per minute"
-        with staff_app.app_context():
-            limiter.reset()
+        assert '<form method="post"' in response.get_data(as_text=True)
+
+
+def test_a_locked_account_does_not_lock_colleagues_at_the_same_address(staff_app):
+    with login_limits(staff_app, account="5 per minute", address="30 per minute"):
+        office = browser_at(staff_app, "192.0.2.10")
+        codes = [
+            log_in(office, STAFF["planner"][0], "nope").status_code for _ in range(5)
+        ]
+        assert codes == [401] * 5
+        assert log_in(office, STAFF["planner"][0], PASSWORD).status_code == 429
+        # The same e-mail typed differently is the same account.
+        shouted = f"  {STAFF['planner'][0].upper()} "
+        assert log_in(office, shouted, PASSWORD).status_code == 429
+        colleague = browser_at(staff_app, "192.0.2.10")
+        assert log_in(colleague, STAFF["admin"][0], PASSWORD).status_code == 303
+        # The locked person can still sign in from another place.
+        home = browser_at(staff_app, "198.51.100.7")
+        assert log_in(home, STAFF["planner"][0], PASSWORD).status_code == 303
+
+
+def test_one_address_trying_many_accounts_is_throttled(staff_app):
+    with login_limits(staff_app, account="5 per minute", address="3 per minute"):
+        attacker = browser_at(staff_app, "203.0.113.5")
+        codes = [
+            log_in(attacker, email, "nope").status_code
+            for email in ("a@test.invalid", "b@test.invalid", STAFF["planner"][0])
+        ]
+        assert codes == [401, 401, 401]
+        response = log_in(attacker, STAFF["admin"][0], PASSWORD)
+        assert response.status_code == 429
+        assert "Zbyt wiele nieudanych prób logowania" in response.get_data(as_text=True)
+        elsewhere = browser_at(staff_app, "198.51.100.8")
+        assert log_in(elsewhere, STAFF["admin"][0], PASSWORD).status_code == 303
 
 
 def test_successful_logins_do_not_count_towards_the_limit(staff_app):
-    staff_app.config["WEBGIS_LOGIN_LIMIT"] = "2 per minute"
-    try:
-        with staff_app.app_context():
-            limiter.reset()
+    with login_limits(staff_app, account="2 per minute", address="2 per minute"):
         for _ in range(4):
-            assert (
-                log_in(staff_app.test_client(), STAFF["admin"][0], PASSWORD).status_code
-                == 303
-            )
-    finally:
-        staff_app.config["WEBGIS_LOGIN_LIMIT"] = "1000 per minute"
+            client = staff_app.test_client()
+            assert log_in(client, STAFF["admin"][0], PASSWORD).status_code == 303
 
 
 def test_post_without_csrf_token_is_refused(staff_app):

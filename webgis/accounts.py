@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, func, select
+from sqlalchemy import Column, ForeignKey, String, Table, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -80,6 +81,24 @@ class User(UserMixin, db.Model):
     def area_refs(self) -> list[str]:
         """The user's areas as ``city:CODE`` strings, as the CLI takes them."""
         return [f"{a.city.code}:{a.code}" for a in self.areas]
+
+
+class UserSession(db.Model):
+    """One sign-in of a user, alive until something ends it.
+
+    Logout, a new sign-in in the same browser, a change of the password and
+    deactivation end it. The browser holds a random token; only its hash is stored,
+    so a copy of this table signs nobody in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 def normalise_email(email: str) -> str:
@@ -206,15 +225,76 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.active else None
 
 
-def sign_in(email: str, password: str) -> User | None:
-    """Check credentials and record the attempt, successful or not, in the audit log."""
+def sign_in(
+    email: str, password: str, replacing: str | None = None
+) -> tuple[User, str] | None:
+    """Check credentials and open a session; the attempt goes to the audit log.
+
+    Returns the user with the new session's token for the browser, or None. The
+    session ``replacing`` (the browser's previous one, if any) ends.
+    """
     user = authenticate(email, password)
     if user is None:
         audit.record("login.failure", (email or "")[:200], actor=(email or "")[:254])
-    else:
-        audit.record("login.success", user.email, actor=user)
+        db.session.commit()
+        return None
+    end_session(replacing)
+    token = _open_session(user)
+    audit.record("login.success", user.email, actor=user)
     db.session.commit()
-    return user
+    return user, token
+
+
+def sign_out(user: User, token: str | None) -> None:
+    """End the browser's session, so a saved copy of its cookie no longer works."""
+    end_session(token)
+    audit.record("logout", user.email, actor=user)
+    db.session.commit()
+
+
+def session_user(user_id: int, token: str | None) -> User | None:
+    """The active user whose live session the browser's token names, or None.
+
+    One query per request: the session and the account are checked together.
+    """
+    if not token:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.active,
+            UserSession.token_hash == _token_hash(token),
+        )
+    )
+
+
+def end_session(token: str | None) -> None:
+    """End the session of this token, if it is still live (the caller commits)."""
+    if token:
+        db.session.execute(
+            delete(UserSession).where(UserSession.token_hash == _token_hash(token))
+        )
+
+
+def end_sessions(user: User, keeping: str | None = None) -> None:
+    """End every session of the user but the one of ``keeping`` (the caller commits)."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keeping:
+        query = query.where(UserSession.token_hash != _token_hash(keeping))
+    db.session.execute(query)
+
+
+def _open_session(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token)))
+    return token
+
+
+def _token_hash(token: str) -> str:
+    # The token is 256 random bits, so a fast hash cannot be reversed by guessing.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def save_user(
@@ -242,6 +322,9 @@ def save_user(
         if taken:
             raise WebgisError(_l("Użytkownik %(email)s już istnieje.", email=email))
         user.email, user.role, user.active = email, role, active
+        if not active:
+            # Reactivating the account later must not revive its old sessions.
+            end_sessions(user)
         user.display_name = (display_name or "").strip() or email.split("@")[0]
         user.areas = list(areas) if role == "organiser" else []
         action = "users.update"
@@ -252,8 +335,33 @@ def save_user(
 
 
 def reset_password(user: User) -> str:
-    """Give the user a new generated password, recorded in the audit log."""
+    """Give the user a new generated password and sign them out everywhere.
+
+    Recorded in the audit log; whoever held the old password or a session loses it.
+    """
     password = set_password(user)
+    end_sessions(user)
     audit.record("users.password", user.email)
     db.session.commit()
     return password
+
+
+def change_own_password(
+    user: User, current: str, new: str, repeated: str, keeping: str | None
+) -> None:
+    """Let a signed-in user replace their password; their other sessions end.
+
+    Refused, with nothing changed, when the current password is wrong, the new one
+    is not typed twice the same, or it is too short. ``keeping`` is the token of the
+    session that asks, which stays signed in. The audit log records the change,
+    never the password.
+    """
+    if not check_password_hash(user.password_hash, current or ""):
+        raise WebgisError(_l("Obecne hasło jest nieprawidłowe."))
+    if new != repeated:
+        raise WebgisError(_l("Nowe hasło i jego powtórzenie się różnią."))
+    check_password_strength(new)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user, keeping=keeping)
+    audit.record("account.password", user.email, actor=user)
+    db.session.commit()

@@ -49,9 +49,13 @@ class Config:
         # cookies. HSTS is sent on https requests whatever this says.
         self.WEBGIS_HTTPS = env.get("WEBGIS_HTTPS", "0") == "1"
         self.WEBGIS_PROXY_HOPS = int(env.get("WEBGIS_PROXY_HOPS", "0"))
-        # Failed logins allowed per address; with several processes, point the limiter
-        # at a shared store (e.g. redis://...) so they count together.
+        # Failed logins allowed per account and address, and per address across all
+        # accounts (one office behind NAT shares an address); with several processes,
+        # point the limiter at a shared store (e.g. redis://...) so they count together.
         self.WEBGIS_LOGIN_LIMIT = env.get("WEBGIS_LOGIN_LIMIT", "5 per minute")
+        self.WEBGIS_LOGIN_ADDRESS_LIMIT = env.get(
+            "WEBGIS_LOGIN_ADDRESS_LIMIT", "30 per minute"
+        )
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         # The lobby terminal returns to the finder's start after this much idleness.

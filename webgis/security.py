@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import hashlib
+
+from flask import Flask, current_app, request, session
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webgis import accounts
 from webgis.extensions import csrf, limiter, login_manager, talisman
+
+#: Where the browser keeps the token of its server-side session (webgis.accounts).
+SESSION_TOKEN = "session_token"
 
 #: Maps need Leaflet (served here), inline styles set by Leaflet, and tiles from the
 #: configured server; scripts run only from this site or with the page's nonce.
@@ -56,11 +63,45 @@ def init_security(app: Flask) -> None:
 
 
 def _load_user(user_id: str):
-    # A deactivated account is signed out on its very next request.
-    user = accounts.get_user(int(user_id))
-    return user if user is not None and user.active else None
+    # The signed cookie alone is not enough: its token must name a live session of an
+    # active account, so logout, a password change and deactivation sign it out.
+    return accounts.session_user(int(user_id), session_token())
+
+
+def session_token() -> str | None:
+    """The token of this browser's server-side session, if it has one."""
+    return session.get(SESSION_TOKEN)
+
+
+def begin_session(user, token: str) -> None:
+    """Remember the new session in the browser and sign the user in."""
+    session[SESSION_TOKEN] = token
+    login_user(user)
+
+
+def forget_session() -> None:
+    """Sign the browser out (end the server-side session first)."""
+    session.pop(SESSION_TOKEN, None)
+    logout_user()
 
 
 def login_limit() -> str:
-    """The configured limit of failed logins (read per request so tests can set it)."""
+    """Failed logins allowed per account and address (read per request for tests)."""
     return current_app.config["WEBGIS_LOGIN_LIMIT"]
+
+
+def login_address_limit() -> str:
+    """Failed logins allowed per address across all accounts."""
+    return current_app.config["WEBGIS_LOGIN_ADDRESS_LIMIT"]
+
+
+def login_account_key() -> str:
+    """The limiter's key for one account tried from one address.
+
+    Colleagues behind one office address keep their own counts, so one person's
+    typos lock only their own account. The e-mail is hashed: the limiter's store
+    never holds e-mail addresses, and odd characters cannot bend its keys.
+    """
+    email = (request.form.get("email") or "").strip().lower()
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"{get_remote_address()}|{digest}"
