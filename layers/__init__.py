@@ -67,6 +67,9 @@ class FieldSpec:
     #: A field naming a person (a contact) is shown to the public only when the field
     #: named here (the date the person consented) is filled in (RODO/GDPR).
     consent: str | None = None
+    #: The largest value a number field takes (the smallest is 0): one absurd entry
+    #: must not break every page that adds or formats the numbers.
+    maximum: int = 1_000_000
 
     def __post_init__(self):
         if self.kind not in FIELD_KINDS:
@@ -74,6 +77,8 @@ class FieldSpec:
                 f"field {self.name!r}: kind should be one of {FIELD_KINDS}, "
                 f"got {self.kind!r}"
             )
+        if self.maximum < 0:
+            raise LayerRegistryError(f"field {self.name!r}: maximum must be >= 0")
         if self.kind in ("choice", "multichoice") and not (
             self.choices or self.vocabulary
         ):
@@ -144,6 +149,13 @@ class LayerSpec:
         """The field called ``name``."""
         return next(f for f in self.all_fields if f.name == name)
 
+    def applies(self, spec_field: FieldSpec, properties: dict) -> bool:
+        """Whether a field belongs to a feature with these properties (its ``when``)."""
+        if spec_field.when is None:
+            return True
+        other, wanted = spec_field.when
+        return properties.get(other) == wanted
+
 
 #: Where a feature is and how sure that is: many addresses are known only roughly at
 #: first, and organisers correct the markers flagged as approximate.
@@ -162,7 +174,8 @@ COMMON_FIELDS = (
         choices=PRECISIONS,
     ),
     FieldSpec("sample", N_("Przykład (dane nieprawdziwe)"), "bool"),
-    FieldSpec("data_source", N_("Źródło danych"), "textarea"),
+    # Notes on where the data came from are for staff, never public.
+    FieldSpec("data_source", N_("Źródło danych"), "textarea", public=False),
 )
 
 

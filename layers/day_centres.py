@@ -27,7 +27,7 @@ LAYER = LayerSpec(
             "choice",
             choices=(("public", N_("publiczny")), ("non_public", N_("niepubliczny"))),
         ),
-        FieldSpec("capacity", N_("Liczba miejsc"), "int", listed=True),
+        FieldSpec("capacity", N_("Liczba miejsc"), "int", listed=True, maximum=10_000),
         FieldSpec(
             "target_groups",
             N_("Grupy docelowe"),

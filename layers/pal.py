@@ -29,7 +29,7 @@ LAYER = LayerSpec(
         FieldSpec(
             "instruments", N_("Instrumenty"), "multichoice", vocabulary="pal_instrument"
         ),
-        FieldSpec("participants", N_("Liczba uczestników"), "int"),
+        FieldSpec("participants", N_("Liczba uczestników"), "int", maximum=100_000),
         FieldSpec("animators", N_("Animatorzy"), "text"),
         FieldSpec(
             "partnerships", N_("Partnerstwa"), "links", link_layer="partnerships"

@@ -58,6 +58,7 @@ def make_app(url: str):
             "SECRET_KEY": "test",
             # Throttling has its own test; elsewhere many logins come from one address.
             "WEBGIS_LOGIN_LIMIT": "1000 per minute",
+            "WEBGIS_LOGIN_ADDRESS_LIMIT": "1000 per minute",
             "WEBGIS_SUGGEST_LIMIT": "1000 per minute",
         }
     )
@@ -240,7 +241,16 @@ def new_suggestion(app, point=NADODRZE, title="Brak świetlicy dla młodzieży")
     with app.app_context():
         city = geography.get_city("wroclaw")
         feature = moderation.submit_suggestion(
-            city, "needs_resources", point, {"title": title, "kind": "need"}
+            city,
+            "needs_resources",
+            point,
+            {
+                "title": title,
+                "kind": "need",
+                "category": "free_time",
+                "source_kind": "public_suggestion",
+                "location_precision": "street",
+            },
         )
         return feature.id
 

@@ -201,3 +201,57 @@ def test_unmet_need_titles_are_escaped(staff_app, planner):
 def test_city_map_links_to_the_analysis_for_planners_only(staff_app, role, shown):
     html = client_as(staff_app, role).get("/wroclaw/map").get_data(as_text=True)
     assert ('href="/wroclaw/analysis"' in html) is shown
+
+
+# -- stored or typed numbers can never take the page down ---------------------------
+
+
+def test_an_absurd_capacity_is_refused_in_the_form(staff_app):
+    from tests.conftest import post_form, valid_form
+
+    spec = staff_app.extensions["webgis.layers"]["day_centres"]
+    client = client_as(staff_app, "organiser_own")
+    before = saved_rows(staff_app)
+    response = post_form(
+        client,
+        "/wroclaw/layers/day_centres/new",
+        valid_form(spec, capacity=str(10**30)),
+    )
+    assert response.status_code == 422
+    assert "od 0 do 10" in response.get_data(as_text=True)
+    assert saved_rows(staff_app) == before
+
+
+def test_an_absurd_capacity_already_stored_does_not_break_the_analysis(
+    staff_app, planner
+):
+    from webgis.extensions import db
+
+    feature_id, revision_id = new_feature(staff_app, "day_centres", capacity="12")
+    try:
+        with staff_app.app_context():
+            # As if stored before capacities had a range.
+            for row in (
+                db.session.get(Feature, feature_id),
+                db.session.get(Revision, revision_id),
+            ):
+                row.properties = {**row.properties, "capacity": 10**30}
+            db.session.commit()
+        for query in ("", "?indicator=places_per_1k", "?indicator=access_2sfca_per_1k"):
+            assert planner.get(f"/wroclaw/analysis{query}").status_code == 200, query
+        png = planner.get("/wroclaw/analysis/map.png?indicator=places_per_1k")
+        assert png.status_code == 200 and png.mimetype == "image/png"
+        assert planner.get("/wroclaw/analysis/tables/units.xlsx").status_code == 200
+    finally:
+        with staff_app.app_context():
+            db.session.delete(db.session.get(Feature, feature_id))
+            db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "line", ["51.1, 17.0, 1e308", "51.1, 17.0, 100001", "51.1, 17.0, nan"]
+)
+def test_an_absurd_what_if_capacity_is_refused_with_a_message(planner, line):
+    response = planner.get("/wroclaw/analysis", query_string={"hypothetical": line})
+    assert response.status_code == 400
+    assert "Nie rozumiem wiersza 1" in response.get_data(as_text=True)

@@ -201,16 +201,29 @@ def test_organiser_accepts_a_suggestion_from_the_queue(page, live_url, request):
             geography.get_city("wroclaw"),
             "needs_resources",
             NADODRZE,
-            {"title": "Ławki przy Rydygiera", "kind": "need"},
+            {
+                "title": "Ławki przy Rydygiera",
+                "kind": "need",
+                "category": "free_time",
+                "location_precision": "street",
+            },
         )
     log_in(page, live_url, "organiser_own")
     page.get_by_role("link", name="Propozycje", exact=True).click()
     page.get_by_role("link", name="Ławki przy Rydygiera").click()
     page.get_by_label("Tytuł").fill("Ławki przy ul. Rydygiera")
+    page.get_by_label("Obszar życia").select_option("community_contacts")
+    page.get_by_label("Pokazuj publicznie").check()
     page.get_by_role("button", name="Przyjmij i opublikuj").click()
     expect(page.get_by_text("Propozycja opublikowana.")).to_be_visible()
     expect(page.get_by_role("link", name="Ławki przy ul. Rydygiera")).to_have_count(0)
     assert page.errors == []
+    # The need was shown publicly, so a resident finds it in the layer's list.
+    context = page.context.browser.new_context()
+    public = context.new_page()
+    public.goto(f"{live_url}/wroclaw/layers/needs_resources/?q=Rydygiera")
+    expect(public.get_by_text("Ławki przy ul. Rydygiera")).to_be_visible()
+    context.close()
 
 
 def test_organiser_creates_a_centre_by_clicking_the_map_and_the_public_finds_it(

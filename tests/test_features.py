@@ -138,7 +138,25 @@ BAD_INPUT = [
         "geometry",
         "przyjmuje",
     ),
+    ("day_centres", {"capacity": str(10**30)}, "capacity", "od 0 do 10"),
+    ("day_centres", {"capacity": "²"}, "capacity", "liczbę całkowitą"),
+    ("day_centres", {"geometry": "[" * 100_000}, "geometry", "odczytać"),
+    (
+        "day_centres",
+        {"geometry": '{"type": "Point", "coordinates": []}'},
+        "geometry",
+        "Wskaż miejsce",
+    ),
+    (
+        "day_centres",
+        {"geometry": '{"type": "Point", "coordinates": [NaN, Infinity]}'},
+        "geometry",
+        "poza zakresem",
+    ),
+    ("day_centres", {"geometry": '{"type": "Point"}'}, "geometry", "odczytać"),
+    ("day_centres", {"geometry": "null"}, "geometry", "odczytać"),
     ("pal", {"years_from": "2015", "years_to": "2010"}, "years_to", "wcześniejszy"),
+    ("pal", {"years_from": "²⁰¹³"}, "years_from", "rok"),
     ("pal", {"service_area": "F6"}, "service_area", "nie ma obszaru"),
     (
         "partnerships",
@@ -393,3 +411,13 @@ def test_export_holds_what_the_visitor_may_see(staff_app, fmt, tmp_path):
 def test_unknown_export_format_is_404(staff_app):
     response = staff_app.test_client().get("/wroclaw/layers/day_centres/export.exe")
     assert response.status_code == 404
+
+
+def test_an_unreadable_version_is_a_conflict_not_an_error(staff_app):
+    feature_id, _ = new_feature(staff_app, "day_centres", NADODRZE)
+    client = client_as(staff_app, "organiser_own")
+    url = f"/wroclaw/layers/day_centres/{feature_id}/edit"
+    data = {**valid_form(spec_of(staff_app, "day_centres")), "version": "abc"}
+    response = submit(client, url, data)
+    assert response.status_code == 409
+    assert "Ktoś zmienił" in response.get_data(as_text=True)

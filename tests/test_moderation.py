@@ -26,6 +26,7 @@ def post(client, url, data):
 def accept_data(point, title="Świetlica"):
     return {
         "accept-title": title,
+        "accept-category": "free_time",
         "accept-description": "Poprawione",
         "accept-latitude": str(point.y),
         "accept-longitude": str(point.x),
@@ -38,8 +39,8 @@ def test_suggestion_is_a_draft_owned_by_no_one_in_its_areas_queue(staff_app):
     assert suggestion.created_by_id is None
     with staff_app.app_context():
         assert db.session.get(Feature, suggestion.id).queue_area.code == "ZTPS-7"
-        assert audit.recent(action="suggestion.submit")[0].target == (
-            f"feature:{suggestion.id}"
+        assert audit.recent(action="feature.suggest")[0].target == (
+            f"needs_resources:{suggestion.id}"
         )
 
 
@@ -147,3 +148,114 @@ def test_suggestion_text_is_escaped_in_the_queue_and_detail(staff_app):
     for url in ("/moderation/", f"/moderation/{sid}"):
         text = client.get(url).get_data(as_text=True)
         assert XSS not in text and "&lt;script&gt;" in text, url
+
+
+# -- moderation goes through the feature store: revisions, audit, checks -------------
+
+
+def revisions(app, feature_id) -> list[tuple[int, str, str]]:
+    from webgis.features import Revision
+
+    with app.app_context():
+        rows = db.session.query(Revision).filter_by(feature_id=feature_id)
+        return [
+            (r.version, r.action, r.status) for r in rows.order_by(Revision.version)
+        ]
+
+
+def test_submit_and_accept_are_revisions_with_history(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    post(client, f"/moderation/{sid}/accept", accept_data(NADODRZE))
+    assert revisions(staff_app, sid) == [
+        (1, "suggest", "draft"),
+        (2, "accept", "published"),
+    ]
+    assert feature(staff_app, sid).version == 2
+    history = client.get(f"/wroclaw/layers/needs_resources/{sid}/history")
+    assert history.status_code == 200
+    assert "accept" in history.get_data(as_text=True)
+    with staff_app.app_context():
+        assert audit.recent(action="feature.accept")[0].actor == "org7@test.invalid"
+
+
+def test_reject_is_a_revision_and_the_reason_is_kept(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    post(client, f"/moderation/{sid}/reject", {"reject-reason": "Duplikat"})
+    assert revisions(staff_app, sid)[-1] == (2, "reject", "archived")
+    assert feature(staff_app, sid).moderation_note == "Duplikat"
+
+
+def test_an_accepted_need_shown_publicly_is_public_and_counted(staff_app):
+    sid = new_suggestion(staff_app, title="Brak miejsca na zajęcia dla seniorów")
+    client = client_as(staff_app, "organiser_own")
+    response = post(
+        client,
+        f"/moderation/{sid}/accept",
+        {**accept_data(NADODRZE, "Brak miejsca dla seniorów"), "accept-public": "y"},
+    )
+    assert response.status_code == 303
+    public = client_as(staff_app, "anonymous")
+    page = public.get(f"/wroclaw/layers/needs_resources/{sid}")
+    assert page.status_code == 200
+    assert "Brak miejsca dla seniorów" in page.get_data(as_text=True)
+    # The analysis reads the history, so it sees the accepted need.
+    from webgis import feature_store
+
+    with staff_app.app_context():
+        spec = staff_app.extensions["webgis.layers"]["needs_resources"]
+        titles = [
+            p.get("title")
+            for _g, p in feature_store.published_at(geography.get_city("wroclaw"), spec)
+        ]
+        assert "Brak miejsca dla seniorów" in titles
+
+
+def test_a_need_accepted_without_showing_it_stays_internal(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    post(client, f"/moderation/{sid}/accept", accept_data(NADODRZE))
+    assert feature(staff_app, sid).status == "published"
+    public = client_as(staff_app, "anonymous")
+    assert public.get(f"/wroclaw/layers/needs_resources/{sid}").status_code == 404
+
+
+def test_accepting_a_suggestion_moved_outside_the_city_is_refused(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "planner")
+    response = post(client, f"/moderation/{sid}/accept", accept_data(Point(100, -45)))
+    assert response.status_code == 422
+    assert "poza granicami miasta" in response.get_data(as_text=True)
+    unchanged = feature(staff_app, sid)
+    assert unchanged.moderation == "pending" and unchanged.geometry.equals(NADODRZE)
+    assert revisions(staff_app, sid) == [(1, "suggest", "draft")]
+
+
+def test_accepting_with_an_unknown_category_is_refused_beside_the_field(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    response = post(
+        client,
+        f"/moderation/{sid}/accept",
+        {**accept_data(NADODRZE), "accept-category": ""},
+    )
+    assert response.status_code == 422
+    assert "To pole jest wymagane." in response.get_data(as_text=True)
+    assert feature(staff_app, sid).moderation == "pending"
+
+
+def test_a_suggestion_in_the_queue_cannot_be_edited_as_a_feature(staff_app):
+    sid = new_suggestion(staff_app)
+    client = client_as(staff_app, "organiser_own")
+    url = f"/wroclaw/layers/needs_resources/{sid}"
+    assert client.get(url).status_code == 404
+    assert client.get(f"{url}/edit").status_code == 404
+
+
+def test_the_suggestion_page_shows_labels_not_keys(staff_app):
+    sid = new_suggestion(staff_app)
+    text = client_as(staff_app, "organiser_own").get(f"/moderation/{sid}")
+    text = text.get_data(as_text=True)
+    assert "Obszar życia" in text and "Czas wolny" in text
+    assert "free_time" not in text.replace('value="free_time"', "")

@@ -77,3 +77,68 @@ def test_a_consent_field_must_exist_and_not_be_listed():
                 FieldSpec("agreed", "Zgoda", "date"),
             ),
         )
+
+
+# -- every public output is an allow-list of declared public fields ----------------
+
+
+def _store_behind_the_specs_back(app, feature_id: int, **extra) -> None:
+    """Add properties no spec declares, as a renamed or removed field leaves them."""
+    from webgis.extensions import db
+    from webgis.features import Feature
+
+    with app.app_context():
+        feature = db.session.get(Feature, feature_id)
+        feature.properties = {**feature.properties, **extra}
+        db.session.commit()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "organiser_own"])
+def test_a_property_no_spec_declares_never_leaves_the_server(staff_app, who):
+    feature_id = resource(staff_app)
+    _store_behind_the_specs_back(
+        staff_app, feature_id, old_client_note="Pani Nowak, ul. Tajna 5"
+    )
+    outputs = public_outputs(staff_app, feature_id, who)
+    outputs["map"] = client_as(staff_app, who).get("/wroclaw/map").get_data(True)
+    for where, text in outputs.items():
+        assert "Sala na spotkania" in text or where == "map", where
+        assert "Tajna" not in text and "old_client_note" not in text, where
+
+
+def test_a_field_that_does_not_apply_is_not_shown(staff_app):
+    """A contact stored on a need (contacts belong to resources) stays hidden."""
+    feature_id = resource(staff_app, contact_consent_on="2026-03-02")
+    from webgis.extensions import db
+    from webgis.features import Feature
+
+    with staff_app.app_context():
+        feature = db.session.get(Feature, feature_id)
+        feature.properties = {**feature.properties, "kind": "need", "public": True}
+        db.session.commit()
+    api = client_as(staff_app, "anonymous").get("/api/wroclaw/layers/needs_resources")
+    (shown,) = [f for f in api.json["features"] if f["id"] == feature_id]
+    assert shown["properties"]["title"] == "Sala na spotkania sąsiedzkie"
+    assert "contact" not in shown["properties"]
+
+
+def test_data_source_notes_are_internal(staff_app):
+    feature_id = resource(staff_app, data_source="Notatka z wizyty, 2026-01-12")
+    for where, text in public_outputs(staff_app, feature_id).items():
+        assert "Notatka z wizyty" not in text, where
+    staff = public_outputs(staff_app, feature_id, "planner")["detail page"]
+    assert "Notatka z wizyty" in staff
+
+
+def test_a_link_to_an_internal_need_is_not_shown_to_the_public(staff_app):
+    from tests.conftest import new_feature
+
+    internal, _ = new_feature(
+        staff_app, "needs_resources", NADODRZE, kind="need", title="Wewnętrzna"
+    )
+    feature_id = resource(staff_app, answers=[internal])
+    layer = "/wroclaw/layers/needs_resources"
+    public = client_as(staff_app, "anonymous").get(f"{layer}/{feature_id}")
+    assert f"{layer}/{internal}" not in public.get_data(as_text=True)
+    staff = client_as(staff_app, "planner").get(f"{layer}/{feature_id}")
+    assert f"{layer}/{internal}" in staff.get_data(as_text=True)

@@ -123,8 +123,20 @@ def facilities_frame(
                 f"Nie ma obiektów kategorii {category!r}; są: {', '.join(known)}."
             )
         frame = frame[[category in cats for cats in frame["category"]]]
-    frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce")
+    frame["capacity"] = _places(frame["capacity"], spec)
     return frame
+
+
+def _places(values: pd.Series, spec) -> pd.Series:
+    """Capacities as numbers; one outside the field's range counts as unknown.
+
+    A value stored before the range was enforced (10**30 places) must not break
+    the analysis for everyone.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    field = next((f for f in spec.all_fields if f.name == "capacity"), None)
+    limit = field.maximum if field is not None else float("inf")
+    return numbers.where((numbers >= 0) & (numbers <= limit))
 
 
 def _as_list(value) -> list:

@@ -6,14 +6,12 @@ from pathlib import Path
 import shapely
 from shapely.geometry import Point
 
-from webgis import accounts, editing, feature_store, geography, layer_registry
+from webgis import accounts, feature_store, geography, layer_registry
 from webgis.accounts import User
 from webgis.boundaries import prepare_units, read_boundary_file
 from webgis.database import init_db
-from webgis.errors import NotFound, WebgisError
-from webgis.extensions import db
+from webgis.errors import Invalid, NotFound, WebgisError
 from webgis.paths import resource_dir
-from webgis.validation import clean_properties
 
 
 def demo_cities() -> list[dict]:
@@ -81,16 +79,19 @@ def demo_accounts() -> list[tuple[User, str]]:
 def demo_features() -> list[str]:
     """Load ``data/demo_features.toml``: documented facts and labelled samples.
 
-    Each entry passes the same validation as a form; features already present (same
-    layer and title) are left alone, so a re-run adds nothing twice.
+    Each entry goes through the feature store like a form (one revision each);
+    features already present (same layer and title) are left alone, so a re-run
+    adds nothing twice. Entries that answer others come after them, so their links
+    are known when they are created.
     """
     with (resource_dir("data") / "demo_features.toml").open("rb") as handle:
         entries = tomllib.load(handle)["feature"]
+    entries.sort(key=lambda entry: bool(entry.get("answers")))
     specs, created, notes = layer_registry(), {}, []
     for entry in entries:
         city = geography.get_city(entry["city"])
         spec = specs[entry["layer"]]
-        properties = _demo_properties(entry)
+        properties = _demo_properties(entry, created)
         geometry, moved = _demo_geometry(city, spec, entry)
         if moved:
             properties["location_precision"] = "unit"
@@ -107,19 +108,15 @@ def demo_features() -> list[str]:
         if existing:
             created[entry.get("key", title)] = existing[0]
             continue
-        answers = properties.pop("answers", [])
-        values = editing.to_form(spec, properties)
-        cleaned, errors = clean_properties(
-            spec, values, editing.allowed_for(city, spec, None)
-        )
-        if errors:
-            raise WebgisError(f"Dane demonstracyjne: {title}: {errors}")
-        feature = feature_store.create(
-            None, city, spec, geometry, cleaned, entry.get("status", "published")
-        )
-        feature.properties = {**feature.properties, "answers": answers}
+        try:
+            feature = feature_store.create(
+                None, city, spec, geometry, properties, entry.get("status", "published")
+            )
+        except Invalid as invalid:
+            raise WebgisError(
+                f"Dane demonstracyjne: {title}: {invalid.errors}"
+            ) from None
         created[entry.get("key", title)] = feature
-    _link_answers(created)
     notes.insert(0, f"Obiekty demonstracyjne: {len(entries)} w pliku.")
     return notes
 
@@ -131,7 +128,7 @@ class _Importer:
     sees_everything = True
 
 
-def _demo_properties(entry: dict) -> dict:
+def _demo_properties(entry: dict, created: dict) -> dict:
     properties = dict(entry.get("properties", {}))
     properties["location_precision"] = entry.get("precision", "address")
     address = entry.get("address") or entry.get("street")
@@ -140,7 +137,10 @@ def _demo_properties(entry: dict) -> dict:
     if entry.get("sample"):
         properties["sample"] = True
     properties["data_source"] = entry.get("source", "")
-    properties["answers"] = entry.get("answers", [])
+    # Sample resources answer sample needs, named by their keys in the file.
+    answers = [created[k].id for k in entry.get("answers", []) if k in created]
+    if answers:
+        properties["answers"] = answers
     return properties
 
 
@@ -158,16 +158,3 @@ def _demo_geometry(city, spec, entry):
             return point, False
         return unit.representative_point(), True
     return unit.representative_point(), False
-
-
-def _link_answers(created: dict) -> None:
-    """Resolve the sample resources' ``answers`` keys to feature ids."""
-    for feature in created.values():
-        keys = (feature.properties or {}).get("answers") or []
-        ids = [created[k].id for k in keys if k in created]
-        properties = {k: v for k, v in feature.properties.items() if k != "answers"}
-        if ids:
-            properties["answers"] = ids
-        if properties != feature.properties:
-            feature.properties = properties
-    db.session.commit()

@@ -1,8 +1,14 @@
 """Features of every layer in the database: the only module that queries them.
 
-Every change writes a revision and an audit entry in the same transaction. Saving
-over a version someone else changed meanwhile raises :class:`Conflict` instead of
-overwriting it.
+This is the one write path. Every change, whoever makes it (a form, a moderator, a
+public suggestion, the demo or an import), is checked here like a form (each field
+against its spec, the geometry inside the city) and against the user's areas, and
+writes a revision and an audit entry in the same transaction, so version numbers
+follow revisions without gaps. Saving over a version someone else changed meanwhile
+raises :class:`Conflict` instead of overwriting it.
+
+Reading is allow-listed: :func:`shown_properties` is the only way properties leave
+the server, and it returns declared fields only.
 """
 
 from __future__ import annotations
@@ -16,11 +22,18 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from layers import LayerSpec
-from webgis import audit, geography, permissions
-from webgis.errors import NotFound, WebgisError
+from webgis import (
+    audit,
+    geography,
+    layer_registry,
+    permissions,
+    validation,
+    vocabularies,
+)
+from webgis.errors import Forbidden, Invalid, NotFound, WebgisError
 from webgis.extensions import db
-from webgis.features import Feature, Revision
-from webgis.models import City
+from webgis.features import STATUSES, Feature, Revision
+from webgis.models import City, ServiceArea
 from webgis.service_areas import fold
 
 VERIFY_AFTER = timedelta(days=365)
@@ -60,13 +73,13 @@ def is_public(spec: LayerSpec, feature: Feature) -> bool:
 
 
 def can_edit(user, feature: Feature) -> bool:
-    """Staff who work in at least one of the areas the feature touches."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.sees_everything:
-        return True
-    touched = geography.areas_touching(feature.city, feature.geometry)
-    return bool(set(touched) & set(user.areas))
+    """Staff who work in one of the areas the feature belongs to."""
+    return permissions.works_on(user, feature.city, feature.geometry)
+
+
+def _in_queue():
+    """Suggestions waiting for, or turned down by, a moderator: not features yet."""
+    return Feature.moderation.is_(None) | (Feature.moderation == "accepted")
 
 
 def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[Feature]:
@@ -76,9 +89,7 @@ def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[F
     archived ones. Suggestions still in moderation are not shown here.
     """
     query = select(Feature).where(Feature.city == city, Feature.layer == spec.key)
-    query = query.where(
-        Feature.moderation.is_(None) | (Feature.moderation == "accepted")
-    )
+    query = query.where(_in_queue())
     features = list(db.session.scalars(query.order_by(Feature.id)))
     staff = user is not None and user.is_authenticated
     if not staff:
@@ -89,7 +100,13 @@ def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[F
 def get(city: City, spec: LayerSpec, feature_id: int, user) -> Feature:
     """One feature the user may see, or 404 (hidden ones do not exist for them)."""
     feature = db.session.get(Feature, feature_id)
-    if feature is None or feature.city_id != city.id or feature.layer != spec.key:
+    if (
+        feature is None
+        or feature.city_id != city.id
+        or feature.layer != spec.key
+        or feature.moderation not in (None, "accepted")
+    ):
+        # Suggestions are handled in the moderation queue, not edited as features.
         raise NotFound(_l("Nie ma takiego obiektu."))
     staff = user is not None and user.is_authenticated
     if not staff and not is_public(spec, feature):
@@ -105,75 +122,178 @@ def needs_verification(feature: Feature, today: date | None = None) -> bool:
     return date.fromisoformat(checked) < (today or date.today()) - VERIFY_AFTER
 
 
-def _snapshot(feature: Feature, action: str, user) -> None:
+def allowed(city: City, spec: LayerSpec, user=None) -> validation.Allowed:
+    """What ``spec``'s choice-like fields may hold in this city."""
+
+    def known_links(layer: str, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        query = select(Feature.id).where(
+            Feature.city == city,
+            Feature.layer == layer,
+            Feature.id.in_(sorted(ids)),
+            Feature.status != "archived",
+            _in_queue(),
+        )
+        return set(db.session.scalars(query))
+
+    return validation.Allowed(
+        vocabularies={
+            key: {t.key for t in vocabularies.terms(key)}
+            for key in vocabularies.VOCABULARIES
+        },
+        service_areas={a.code for a in city.service_areas},
+        known_links=known_links,
+    )
+
+
+def checked(
+    city: City, spec: LayerSpec, geometry: BaseGeometry, properties: dict, status: str
+) -> tuple[dict, BaseGeometry]:
+    """Properties and geometry as a form would accept them, or :class:`Invalid`.
+
+    Properties pass through the form's own cleaning, so whatever the source, only
+    declared fields with valid values are stored.
+    """
+    values = validation.form_values(spec, properties)
+    cleaned, errors = validation.clean_properties(spec, values, allowed(city, spec))
+    try:
+        geometry = validation.check_geometry(
+            spec, geometry, geography.city_outline(city)
+        )
+    except ValueError as problem:
+        errors["geometry"] = str(problem.args[0])
+    if status not in STATUSES:
+        errors["status"] = str(_l("Nieznany stan %(status)s.", status=status))
+    if errors:
+        raise Invalid(errors)
+    return cleaned, geometry
+
+
+def _snapshot(feature: Feature, action: str, user, origin: str) -> None:
+    actor = getattr(user, "email", None) or origin
     db.session.add(
         Revision(
             feature_id=feature.id,
             version=feature.version,
             user_id=getattr(user, "id", None),
-            actor=getattr(user, "email", None) or ("" if user else "import"),
+            actor=actor,
             action=action,
             status=feature.status,
             properties=dict(feature.properties or {}),
             geometry=feature.geometry,
         )
     )
-    audit.record(f"feature.{action}", f"{feature.layer}:{feature.id}", actor=user)
+    audit.record(
+        f"feature.{action}", f"{feature.layer}:{feature.id}", actor=user or origin
+    )
 
 
-def create(user, city: City, spec: LayerSpec, geometry, properties, status) -> Feature:
-    """Store a new feature; its geometry must touch one of the user's areas.
+def create(
+    user,
+    city: City,
+    spec: LayerSpec,
+    geometry: BaseGeometry,
+    properties: dict,
+    status: str,
+    *,
+    origin: str = "import",
+    queue_area: ServiceArea | None = None,
+) -> Feature:
+    """Store a new feature; a user must work in one of the areas it belongs to.
 
-    ``user`` None is an import from the command line (the demo), not a web request.
+    ``user`` None is not a person signed in: ``origin`` says who it is, "import"
+    (the command line, the demo) or "public" (a resident's suggestion, which then
+    waits in the moderation queue of ``queue_area``, invisible until accepted).
     """
     if user is not None:
-        permissions.check_geometry(user, city, geometry)
+        _check_staff(user)
+        permissions.check_placement(user, city, geometry)
+    properties, geometry = checked(city, spec, geometry, properties, status)
+    suggestion = origin == "public"
     with geography.transaction():
         feature = Feature(
             city=city,
             layer=spec.key,
             geometry=geometry,
             properties=properties,
-            status=status,
+            status="draft" if suggestion else status,
             created_by_id=getattr(user, "id", None),
             updated_by_id=getattr(user, "id", None),
+            moderation="pending" if suggestion else None,
+            queue_area=queue_area if suggestion else None,
         )
         db.session.add(feature)
         db.session.flush()
-        _snapshot(feature, "create", user)
+        _snapshot(feature, "suggest" if suggestion else "create", user, origin)
     return feature
+
+
+def _check_staff(user) -> None:
+    if not getattr(user, "is_authenticated", False) or not getattr(
+        user, "is_active", False
+    ):
+        raise Forbidden(_l("Zaloguj się, aby zmieniać dane."))
 
 
 def update(
     user,
     feature: Feature,
     base_version: int,
-    geometry,
-    properties,
-    status,
+    geometry: BaseGeometry | None,
+    properties: dict,
+    status: str,
     action: str = "update",
+    moderation: tuple[str, str] | None = None,
 ) -> Feature:
-    """Save a new version of the feature, unless someone else saved one meanwhile."""
+    """Save a new version of the feature, unless someone else saved one meanwhile.
+
+    ``user`` must work in an area the feature belongs to, and in one the new
+    geometry belongs to. ``moderation`` (state, note) settles a suggestion.
+    """
+    _check_staff(user)
     if not can_edit(user, feature):
-        permissions.check_area(user, None)
-    if geometry is not None and not geometry.equals(feature.geometry):
-        permissions.check_geometry(user, feature.city, geometry)
+        raise Forbidden(_l("Ten obiekt leży poza Twoimi obszarami."))
+    moved = geometry is not None and not geometry.equals(feature.geometry)
+    if moved:
+        permissions.check_placement(user, feature.city, geometry)
+    geometry = geometry if moved else feature.geometry
+    publishing = status == "published" and feature.status != "published"
+    if moved or publishing or properties != feature.properties:
+        # A status change alone (archive, reject) keeps what is stored, so an old
+        # record can always be archived; what becomes public is always checked.
+        properties, geometry = checked(
+            feature.city, _spec_of(feature), geometry, properties, status
+        )
+    elif status not in STATUSES:
+        raise Invalid({"status": str(_l("Nieznany stan %(status)s.", status=status))})
     if base_version != feature.version:
         raise Conflict(feature, properties, geometry)
     try:
         with geography.transaction():
-            if geometry is not None:
+            if moved:
                 feature.geometry = geometry
-            feature.properties = dict(properties)
+                if feature.moderation is not None:
+                    # A suggestion's queue follows its place.
+                    feature.queue_area = geography.area_containing(
+                        feature.city, geometry
+                    )
+            feature.properties = properties
             feature.status = status
             feature.updated_by_id = user.id
+            if moderation is not None:
+                feature.moderation, feature.moderation_note = moderation
             db.session.flush()
-            _snapshot(feature, action, user)
+            _snapshot(feature, action, user, "")
     except StaleDataError as race:
         # Another process saved between our check and our write.
         db.session.refresh(feature)
         raise Conflict(feature, properties, geometry) from race
     return feature
+
+
+def _spec_of(feature: Feature) -> LayerSpec:
+    return layer_registry()[feature.layer]
 
 
 def set_status(user, feature: Feature, status: str) -> Feature:
@@ -236,7 +356,7 @@ def matches(spec: LayerSpec, feature: Feature, filters: dict) -> bool:
     props = feature.properties or {}
     area = filters.get("area")
     if area and area not in {
-        a.code for a in geography.areas_touching(feature.city, feature.geometry)
+        a.code for a in geography.areas_of(feature.city, feature.geometry)
     }:
         return False
     category = filters.get("category")
@@ -277,7 +397,7 @@ def listing(city, spec: LayerSpec, user, filters: dict) -> list[Feature]:
 
 
 def hidden_fields(spec: LayerSpec, properties: dict | None, user=None) -> set[str]:
-    """Fields of one feature that ``user`` may not see (staff see every field).
+    """Declared fields of one feature that ``user`` may not see (staff see all).
 
     The public never sees internal fields (``public=False``), nor a person's
     contact without the recorded date of that person's consent.
@@ -293,9 +413,19 @@ def hidden_fields(spec: LayerSpec, properties: dict | None, user=None) -> set[st
 
 
 def shown_properties(spec: LayerSpec, feature: Feature, user=None) -> dict:
-    """The feature's properties without the fields ``user`` may not see."""
-    hidden = hidden_fields(spec, feature.properties, user)
-    return {k: v for k, v in (feature.properties or {}).items() if k not in hidden}
+    """The feature's properties that ``user`` may see: an allow-list.
+
+    Only fields the layer declares, that apply to this feature (their ``when``) and
+    that are not hidden from ``user`` leave the server; a property whose field was
+    renamed or removed from the spec is never shown.
+    """
+    properties = feature.properties or {}
+    hidden = hidden_fields(spec, properties, user)
+    return {
+        f.name: properties[f.name]
+        for f in spec.all_fields
+        if f.name in properties and f.name not in hidden and spec.applies(f, properties)
+    }
 
 
 def as_geojson(spec: LayerSpec, features: list[Feature], user=None) -> dict:

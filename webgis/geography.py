@@ -9,15 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from flask_babel import gettext as _
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
 from webgis import audit
-from webgis.boundaries import STORAGE_CRS, BoundaryImport
+from webgis.boundaries import METRIC_CRS, STORAGE_CRS, BoundaryImport
 from webgis.errors import ImportRefused, NotFound, WebgisError
 from webgis.extensions import db
 from webgis.models import City, ServiceArea, Unit
@@ -76,19 +80,66 @@ def get_service_area(city: City, code: str) -> ServiceArea:
     return area
 
 
-def areas_touching(city: City, geometry) -> list[ServiceArea]:
-    """The city's service areas that the geometry touches or lies in."""
-    return [
+#: A feature reaches into a neighbouring area only when it covers more of it than a
+#: shared border line or a digitising sliver: this share of its own size...
+OVERLAP_SHARE = 0.01
+#: ...and at least this many square metres (or metres, for a line).
+OVERLAP_MIN = 100.0
+
+
+def areas_of(city: City, geometry: BaseGeometry) -> list[ServiceArea]:
+    """The service areas a feature belongs to: those whose interior it really covers.
+
+    A point belongs to the area that contains it. A line or polygon belongs to the
+    area holding its representative point, and to every other area it overlaps by
+    more than :data:`OVERLAP_SHARE` of its own size and more than
+    :data:`OVERLAP_MIN` m² (m for lines). A programme drawn from one team's units
+    therefore does not belong to the neighbours it only borders. Who may edit a
+    feature follows from this (see :mod:`webgis.permissions`).
+    """
+    candidates = [
         a for a in city.service_areas if a.geometry and a.geometry.intersects(geometry)
+    ]
+    if geometry.geom_type in ("Point", "MultiPoint"):
+        return [a for a in candidates if a.geometry.covers(geometry)]
+    anchor = geometry.representative_point()
+    size = _measure(geometry)
+    return [
+        a
+        for a in candidates
+        if a.geometry.covers(anchor)
+        or _overlap(a.geometry, geometry) > max(OVERLAP_SHARE * size, OVERLAP_MIN)
     ]
 
 
-def area_containing(city: City, geometry) -> ServiceArea | None:
+def _overlap(area: BaseGeometry, geometry: BaseGeometry) -> float:
+    return _measure(area.intersection(geometry))
+
+
+def _measure(geometry: BaseGeometry) -> float:
+    """Area (m²) of a polygon, or length (m) of a line, in EPSG:2180."""
+    metric = shapely.transform(geometry, _to_metric(), interleaved=False)
+    return metric.area if shapely.get_dimensions(geometry) == 2 else metric.length
+
+
+@cache
+def _to_metric():
+    transformer = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+    return transformer.transform
+
+
+def city_outline(city: City) -> BaseGeometry:
+    """The union of the city's units: where its features may lie."""
+    return shapely.union_all([u.geometry for u in city.units])
+
+
+def area_containing(city: City, geometry: BaseGeometry) -> ServiceArea | None:
     """The service area holding the geometry's representative point, if any."""
     point = geometry.representative_point()
-    touching = areas_touching(city, geometry)
-    inside = [a for a in touching if a.geometry.covers(point)]
-    return (inside or touching or [None])[0]
+    return next(
+        (a for a in city.service_areas if a.geometry and a.geometry.covers(point)),
+        None,
+    )
 
 
 def add_city(
@@ -212,9 +263,23 @@ def reassign_units(city: City, assignment: dict[int, str | None]) -> list[str]:
 
 def add_service_area(city: City, code: str, name: str) -> ServiceArea:
     """A new, still empty service area (units are then moved into it)."""
+    from webgis.service_areas import MAX_AREA_CODE_LENGTH, is_area_code
+
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise WebgisError(_("Podaj kod i nazwę obszaru."))
+    if not is_area_code(code):
+        # The code becomes part of the area's page address; it must stay reachable.
+        raise WebgisError(
+            _(
+                "Niedozwolony kod obszaru „%(code)s”: kod ma najwyżej %(max)s "
+                "znaków, zaczyna się literą lub cyfrą i zawiera tylko litery bez "
+                "polskich znaków, cyfry, „-”, „_” i „.” (i nie ma postaci "
+                "unit-NUMER).",
+                code=code,
+                max=MAX_AREA_CODE_LENGTH,
+            )
+        )
     if any(a.code == code for a in city.service_areas):
         raise WebgisError(_("Obszar %(code)s już istnieje.", code=code))
     with transaction():

@@ -11,7 +11,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
-from webgis import audit, geography, permissions
+from webgis import feature_store, geography, layer_registry, permissions
 from webgis.errors import NotFound, WebgisError
 from webgis.extensions import db
 from webgis.features import Feature
@@ -23,25 +23,24 @@ def submit_suggestion(
 ) -> Feature:
     """Store a suggestion in the queue of the service area that contains it.
 
-    Raises :class:`WebgisError` for a place outside every service area of the city.
+    It goes through the feature store like every change (checked like a form, with a
+    revision), as a draft owned by no one. Raises :class:`WebgisError` for a place
+    outside every service area of the city.
     """
     area = geography.area_containing(city, geometry)
     if area is None:
         raise WebgisError(_l("To miejsce leży poza miastem %(city)s.", city=city.name))
-    with geography.transaction():
-        feature = Feature(
-            city=city,
-            layer=layer,
-            geometry=geometry,
-            status="draft",
-            properties=dict(properties),
-            moderation="pending",
-            queue_area=area,
-        )
-        db.session.add(feature)
-        db.session.flush()
-        audit.record("suggestion.submit", f"feature:{feature.id}", area.code, actor="")
-    return feature
+    spec = layer_registry()[layer]
+    return feature_store.create(
+        None,
+        city,
+        spec,
+        geometry,
+        properties,
+        "draft",
+        origin="public",
+        queue_area=area,
+    )
 
 
 @dataclass(frozen=True)
@@ -136,23 +135,22 @@ def accept(
 ) -> Feature:
     """Publish a suggestion, optionally corrected first.
 
-    ``location`` (longitude, latitude) moves its marker; the new place must touch one
-    of the user's areas.
+    ``properties`` replace the suggested ones field by field; ``location``
+    (longitude, latitude) moves its marker. The result is checked like a form and
+    the new place must belong to one of the user's areas.
     """
     permissions.check_area(user, feature.queue_area)
     geometry = moved_geometry(feature, *location) if location else None
-    with geography.transaction():
-        if geometry is not None:
-            permissions.check_geometry(user, feature.city, geometry)
-            feature.geometry = geometry
-            feature.queue_area = geography.area_containing(feature.city, geometry)
-        if properties:
-            feature.properties = {**feature.properties, **properties}
-        feature.status, feature.moderation = "published", "accepted"
-        feature.updated_by_id = user.id
-        edited = "moved" if geometry is not None else ""
-        audit.record("suggestion.accept", f"feature:{feature.id}", edited, actor=user)
-    return feature
+    return feature_store.update(
+        user,
+        feature,
+        feature.version,
+        geometry,
+        {**(feature.properties or {}), **(properties or {})},
+        "published",
+        action="accept",
+        moderation=("accepted", ""),
+    )
 
 
 def reject(user, feature: Feature, reason: str) -> Feature:
@@ -161,9 +159,13 @@ def reject(user, feature: Feature, reason: str) -> Feature:
     reason = (reason or "").strip()
     if not reason:
         raise WebgisError(_l("Podaj powód odrzucenia."))
-    with geography.transaction():
-        feature.status, feature.moderation = "archived", "rejected"
-        feature.moderation_note = reason
-        feature.updated_by_id = user.id
-        audit.record("suggestion.reject", f"feature:{feature.id}", reason, actor=user)
-    return feature
+    return feature_store.update(
+        user,
+        feature,
+        feature.version,
+        None,
+        feature.properties,
+        "archived",
+        action="reject",
+        moderation=("rejected", reason),
+    )

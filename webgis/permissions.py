@@ -55,21 +55,29 @@ def check_area(user, area: ServiceArea | None) -> None:
         )
 
 
-def check_geometry(user, city: City, geometry: BaseGeometry) -> list[ServiceArea]:
-    """Refuse a new or moved geometry that touches none of the user's areas.
+def works_on(user, city: City, geometry: BaseGeometry) -> bool:
+    """Whether the user may place or edit a feature with this geometry.
 
-    A feature belongs to every service area its geometry touches; an organiser may
-    place it when at least one of those is theirs. Returns the areas touched.
+    Planners and admins work everywhere; an organiser where the feature belongs to
+    one of their areas (see :func:`webgis.geography.areas_of`), so a shared border
+    is not enough to edit a neighbouring team's work.
     """
-    touched = geography.areas_touching(city, geometry)
-    if user.sees_everything or set(touched) & set(user.areas):
-        return touched
-    raise Forbidden(
-        _l(
-            "Ta lokalizacja leży poza Twoimi obszarami (%(areas)s).",
-            areas=_area_names(user),
+    if user is None or not user.is_authenticated:
+        return False
+    if user.sees_everything:
+        return True
+    return bool(set(geography.areas_of(city, geometry)) & set(user.areas))
+
+
+def check_placement(user, city: City, geometry: BaseGeometry) -> None:
+    """Refuse a geometry that belongs to none of the user's areas, naming them."""
+    if not works_on(user, city, geometry):
+        raise Forbidden(
+            _l(
+                "Ta lokalizacja leży poza Twoimi obszarami (%(areas)s).",
+                areas=_area_names(user),
+            )
         )
-    )
 
 
 def _area_names(user) -> str:

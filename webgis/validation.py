@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import shapely
 from flask_babel import lazy_gettext as _l
-from shapely.geometry import MultiPolygon, Point, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -31,13 +32,22 @@ MAX_TEXT, MAX_TEXTAREA = 300, 5000
 TRUE = ("y", "yes", "on", "true", "1")
 
 
+def _no_links(_layer: str, _ids: set[int]) -> set[int]:
+    return set()
+
+
 @dataclass
 class Allowed:
-    """What the city offers for choice-like fields."""
+    """What the city offers for choice-like fields.
+
+    ``known_links(layer, ids)`` returns those of ``ids`` that name features of
+    ``layer`` the feature may link to (asked per submission, so nothing reads every
+    feature of a layer to check a handful of links).
+    """
 
     vocabularies: Mapping[str, set[str]] = field(default_factory=dict)
     service_areas: set[str] = field(default_factory=set)
-    links: Mapping[str, set[int]] = field(default_factory=dict)
+    known_links: Callable[[str, set[int]], set[int]] = _no_links
     today: date = field(default_factory=date.today)
 
 
@@ -79,10 +89,8 @@ def clean_properties(
     properties: dict = {}
     errors: dict[str, str] = {}
     for spec_field in spec.all_fields:
-        if spec_field.when:
-            other, wanted = spec_field.when
-            if form.text(other) != wanted:
-                continue
+        if spec_field.when and form.text(spec_field.when[0]) != spec_field.when[1]:
+            continue
         try:
             value = CLEANERS[spec_field.kind](spec_field, form, allowed)
         except ValueError as problem:
@@ -111,12 +119,19 @@ def _text(limit: int):
     return clean
 
 
+def _digits(value: str) -> bool:
+    # str.isdigit() also accepts "²" and "٣", which int() refuses.
+    return value.isascii() and value.isdigit()
+
+
 def _int(spec_field, form, _allowed):
     value = form.text(spec_field.name).replace(" ", "")
     if not value:
         return None
-    if not value.isdigit():
-        raise ValueError(_l("Podaj liczbę całkowitą nie mniejszą niż 0."))
+    if not _digits(value) or int(value) > spec_field.maximum:
+        raise ValueError(
+            _l("Podaj liczbę całkowitą od 0 do %(max)s.", max=spec_field.maximum)
+        )
     return int(value)
 
 
@@ -139,7 +154,7 @@ def _year(spec_field, form, allowed):
     value = form.text(spec_field.name)
     if not value:
         return None
-    if not value.isdigit() or not 1989 <= int(value) <= allowed.today.year + 10:
+    if not _digits(value) or not 1989 <= int(value) <= allowed.today.year + 10:
         raise ValueError(
             _l("Podaj rok między 1989 a %(last)s.", last=allowed.today.year + 10)
         )
@@ -233,14 +248,19 @@ def _hours(spec_field, form, _allowed):
 
 
 def _links(spec_field, form, allowed):
-    values = [v for v in form.getlist(spec_field.name) if str(v).strip()]
-    try:
-        ids = [int(v) for v in values]
-    except ValueError:
-        raise ValueError(_l("Niepoprawne powiązanie.")) from None
-    unknown = set(ids) - set(allowed.links.get(spec_field.link_layer or "", ()))
+    values = [str(v).strip() for v in form.getlist(spec_field.name)]
+    values = [v for v in values if v]
+    if not all(_digits(v) and len(v) < 12 for v in values):
+        raise ValueError(_l("Niepoprawne powiązanie."))
+    ids = list(dict.fromkeys(int(v) for v in values))
+    unknown = set(ids) - allowed.known_links(spec_field.link_layer or "", set(ids))
     if unknown:
-        raise ValueError(_l("Nie można powiązać z: %(v)s.", v=sorted(unknown)))
+        raise ValueError(
+            _l(
+                "Nie można powiązać z: %(v)s.",
+                v=", ".join(map(str, sorted(unknown))),
+            )
+        )
     return ids
 
 
@@ -276,6 +296,12 @@ ACCEPTED = {
     "Polygon": ("Polygon", "MultiPolygon"),
     "Geometry": ("Point", "Polygon", "MultiPolygon"),
 }
+#: A feature's outline is drawn by hand or built from a few units; more vertices than
+#: this would make every map that shows it heavy (a 300,000-vertex polygon made the
+#: public map 13 MB).
+MAX_FEATURE_VERTICES = 10_000
+#: Drawn GeoJSON longer than this is refused before it is parsed.
+MAX_GEOJSON_CHARS = 2_000_000
 
 
 def clean_geometry(
@@ -291,6 +317,17 @@ def clean_geometry(
     geometry = _parse(geojson) if geojson.strip() else None
     if geometry is None and chosen_units and spec.geometry_type != "Point":
         geometry = shapely.union_all(chosen_units)
+    return check_geometry(spec, geometry, city_outline)
+
+
+def check_geometry(
+    spec: LayerSpec, geometry: BaseGeometry | None, city_outline: BaseGeometry
+) -> BaseGeometry:
+    """Return the geometry (2D) when the layer accepts it inside the city.
+
+    Every stored geometry passes here, whoever sends it: a form, a moderator, an
+    import. Raises ``ValueError`` with a message for the person who drew it.
+    """
     if geometry is None or geometry.is_empty:
         raise ValueError(_l("Wskaż miejsce na mapie (kliknij lub narysuj obszar)."))
     if geometry.geom_type not in ACCEPTED[spec.geometry_type]:
@@ -300,6 +337,18 @@ def clean_geometry(
                 types=", ".join(ACCEPTED[spec.geometry_type]),
             )
         )
+    vertices = shapely.get_num_coordinates(geometry)
+    if vertices > MAX_FEATURE_VERTICES:
+        raise ValueError(
+            _l(
+                "Obszar ma %(n)s wierzchołków, a można najwyżej %(max)s; uprość go.",
+                n=vertices,
+                max=MAX_FEATURE_VERTICES,
+            )
+        )
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        raise ValueError(_l("Współrzędne są poza zakresem."))
+    geometry = shapely.force_2d(geometry)
     if not geometry.is_valid:
         raise ValueError(
             _l(
@@ -318,21 +367,67 @@ def clean_geometry(
 
 
 def _parse(geojson: str) -> BaseGeometry:
+    unreadable = ValueError(_l("Nie udało się odczytać geometrii."))
+    if len(geojson) > MAX_GEOJSON_CHARS:
+        raise unreadable
     try:
         data = json.loads(geojson)
-        if data.get("type") == "Feature":
-            data = data["geometry"]
+        if isinstance(data, dict) and data.get("type") == "Feature":
+            data = data.get("geometry")
+        if not isinstance(data, dict):
+            raise unreadable
         geometry = shape(data)
     except (
         ValueError,
         TypeError,
         KeyError,
         AttributeError,
+        IndexError,
+        # Deeply nested brackets exhaust the parser's stack.
+        RecursionError,
         shapely.errors.GEOSException,
     ):
-        raise ValueError(_l("Nie udało się odczytać geometrii.")) from None
-    if isinstance(geometry, Point) and not (
-        -180 <= geometry.x <= 180 and -90 <= geometry.y <= 90
-    ):
+        raise unreadable from None
+    if geometry.is_empty:
+        return geometry
+    west, south, east, north = geometry.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         raise ValueError(_l("Współrzędne są poza zakresem."))
     return geometry
+
+
+# -- back to the form ---------------------------------------------------------------
+
+
+def form_values(spec: LayerSpec, properties: dict | None) -> dict[str, list[str]]:
+    """Form values (name → list of strings) that show stored properties for editing.
+
+    The inverse of :func:`clean_properties`: cleaning the result gives the
+    properties back, which is how stored values are checked like a form.
+    """
+    values: dict[str, list[str]] = {}
+    for spec_field in spec.all_fields:
+        value = (properties or {}).get(spec_field.name)
+        if value is None:
+            continue
+        if spec_field.kind == "members" and isinstance(value, list):
+            members = [m for m in value if isinstance(m, dict)]
+            values[f"{spec_field.name}-name"] = [
+                str(m.get("name", "")) for m in members
+            ]
+            values[f"{spec_field.name}-sector"] = [
+                str(m.get("sector", "")) for m in members
+            ]
+        elif spec_field.kind == "hours" and isinstance(value, dict):
+            for day in WEEKDAYS:
+                intervals = value.get(day) or []
+                values[f"{spec_field.name}-{day}"] = [
+                    ", ".join("-".join(map(str, interval)) for interval in intervals)
+                ]
+        elif spec_field.kind == "bool":
+            values[spec_field.name] = ["y"] if value else []
+        elif isinstance(value, list):
+            values[spec_field.name] = [str(v) for v in value]
+        else:
+            values[spec_field.name] = [str(value)]
+    return values

@@ -16,8 +16,8 @@ from flask_login import current_user
 
 from webgis import editing, feature_store, geography, layer_registry, maps
 from webgis import export as exporting
-from webgis.errors import Forbidden
-from webgis.forms import ConfirmForm
+from webgis.errors import Forbidden, Invalid
+from webgis.forms import ConfirmForm, checks_own_token
 from webgis.permissions import role_required
 from webgis.validation import Form
 from webgis.views.main import map_assets, render_map
@@ -83,12 +83,15 @@ def _form_page(city, spec, values, errors, feature=None, status=200):
 
 
 @bp.route("/<city_code>/layers/<layer_key>/new", methods=["GET", "POST"])
+@checks_own_token
 @role_required(*STAFF)
 def new(city_code: str, layer_key: str):
     """Add a feature: fields from the spec, a place from the map."""
     city, spec = _context(city_code, layer_key)
     if request.method == "GET":
         return _form_page(city, spec, {"location_precision": ["address"]}, {})
+    if not ConfirmForm().validate_on_submit():
+        return _form_page(city, spec, request.form, {}, status=400)
     try:
         properties, geometry, status = editing.read_submission(
             city, spec, request.form, current_user
@@ -96,7 +99,7 @@ def new(city_code: str, layer_key: str):
         feature = feature_store.create(
             current_user, city, spec, geometry, properties, status
         )
-    except editing.Invalid as invalid:
+    except Invalid as invalid:
         return _form_page(city, spec, request.form, invalid.errors, status=422)
     except Forbidden as refused:
         return _form_page(
@@ -131,13 +134,14 @@ def detail(city_code: str, layer_key: str, feature_id: int):
         confirm=ConfirmForm(),
         editable=feature_store.can_edit(current_user, feature),
         needs_verification=feature_store.needs_verification,
-        areas=geography.areas_touching(city, feature.geometry),
+        areas=geography.areas_of(city, feature.geometry),
     )
 
 
 @bp.route(
     "/<city_code>/layers/<layer_key>/<int:feature_id>/edit", methods=["GET", "POST"]
 )
+@checks_own_token
 @role_required(*STAFF)
 def edit(city_code: str, layer_key: str, feature_id: int):
     """Change a feature; a version saved meanwhile by someone else is a conflict."""
@@ -147,13 +151,17 @@ def edit(city_code: str, layer_key: str, feature_id: int):
         values["status"] = [feature.status]
         values["version"] = [str(feature.version)]
         return _form_page(city, spec, values, {}, feature)
+    if not ConfirmForm().validate_on_submit():
+        return _form_page(city, spec, request.form, {}, feature, 400)
     try:
         properties, geometry, status = editing.read_submission(
             city, spec, request.form, current_user
         )
-        base = int(request.form.get("version") or 0)
+        # An unreadable version cannot be trusted: saving over it is a conflict.
+        version = request.form.get("version", "")
+        base = int(version) if version.isascii() and version.isdigit() else 0
         feature_store.update(current_user, feature, base, geometry, properties, status)
-    except editing.Invalid as invalid:
+    except Invalid as invalid:
         return _form_page(city, spec, request.form, invalid.errors, feature, 422)
     except feature_store.Conflict as conflict:
         return render_template(

@@ -4,9 +4,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webgis import moderation
-from webgis.errors import WebgisError
-from webgis.forms import AcceptForm, RejectForm
+from webgis import editing, layer_registry, moderation
+from webgis.errors import Invalid, WebgisError
+from webgis.forms import AcceptForm, RejectForm, checks_own_token
 from webgis.permissions import role_required
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -28,59 +28,111 @@ def queue():
     )
 
 
-def _forms(feature):
+def _forms(feature, spec, options):
     accept = AcceptForm(prefix="accept")
+    accept.category.choices = [("", "—"), *options.get(spec.category_field, [])]
     if not accept.is_submitted():
         props = feature.properties or {}
-        accept.title.data = props.get("title", "")
+        accept.title.data = props.get(spec.title_field, "")
+        accept.category.data = props.get(spec.category_field, "")
         accept.description.data = props.get("description", "")
+        accept.public.data = bool(spec.public_when and props.get(spec.public_when[0]))
         point = feature.geometry.representative_point()
         accept.latitude.data, accept.longitude.data = point.y, point.x
     return accept, RejectForm(prefix="reject")
 
 
+def _page(feature, accept=None, reject=None, status=200):
+    """The suggestion with its fields labelled, and the accept and reject forms."""
+    spec = layer_registry()[feature.layer]
+    options = editing.field_options(feature.city, spec, current_user)
+    if accept is None:
+        accept, reject = _forms(feature, spec, options)
+    public_field = spec.get_field(spec.public_when[0]) if spec.public_when else None
+    return render_template(
+        "moderation/suggestion.html",
+        feature=feature,
+        spec=spec,
+        options=options,
+        accept=accept,
+        reject=reject,
+        # "Show publicly" is offered where it applies (needs; resources always are).
+        offers_public=public_field is not None
+        and spec.applies(public_field, feature.properties or {}),
+    ), status
+
+
 @bp.get("/<int:feature_id>")
 def suggestion(feature_id: int):
     """One suggestion with the accept (after optional edits) and reject forms."""
-    feature = moderation.get_suggestion(current_user, feature_id)
-    accept, reject = _forms(feature)
-    return render_template(
-        "moderation/suggestion.html", feature=feature, accept=accept, reject=reject
-    )
+    return _page(moderation.get_suggestion(current_user, feature_id))
+
+
+def _corrections(spec, form: AcceptForm) -> dict:
+    """What the moderator set, by the layer's field names."""
+    corrections = {
+        spec.title_field: form.title.data,
+        "description": form.description.data,
+    }
+    if spec.category_field and form.category.data is not None:
+        corrections[spec.category_field] = form.category.data
+    if spec.public_when:
+        corrections[spec.public_when[0]] = form.public.data
+    return corrections
+
+
+def _show_errors(form: AcceptForm, spec, invalid: Invalid) -> None:
+    """Each problem beside the field it concerns; the rest above the form."""
+    fields = {
+        spec.title_field: form.title,
+        spec.category_field: form.category,
+        "description": form.description,
+        "geometry": form.latitude,
+    }
+    for name, message in invalid.errors.items():
+        target = fields.get(name)
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            flash(message, "error")
 
 
 @bp.post("/<int:feature_id>/accept")
+@checks_own_token
 def accept(feature_id: int):
     """Publish the suggestion with what the moderator corrected."""
     feature = moderation.get_suggestion(current_user, feature_id)
-    form, reject = _forms(feature)
+    spec = layer_registry()[feature.layer]
+    options = editing.field_options(feature.city, spec, current_user)
+    form, reject = _forms(feature, spec, options)
     if form.validate_on_submit():
         try:
             moderation.accept(
                 current_user,
                 feature,
-                {"title": form.title.data, "description": form.description.data},
+                _corrections(spec, form),
                 (form.longitude.data, form.latitude.data),
             )
+        except Invalid as invalid:
+            _show_errors(form, spec, invalid)
         except WebgisError as error:
             flash(str(error), "error")
         else:
             flash(_("Propozycja opublikowana."), "success")
             return redirect(url_for("moderation.queue"), code=303)
-    return render_template(
-        "moderation/suggestion.html", feature=feature, accept=form, reject=reject
-    ), 422
+    return _page(feature, form, reject, 422)
 
 
 @bp.post("/<int:feature_id>/reject")
+@checks_own_token
 def reject(feature_id: int):
     """Reject the suggestion with a reason."""
     feature = moderation.get_suggestion(current_user, feature_id)
-    accept, form = _forms(feature)
+    spec = layer_registry()[feature.layer]
+    options = editing.field_options(feature.city, spec, current_user)
+    accept, form = _forms(feature, spec, options)
     if form.validate_on_submit():
         moderation.reject(current_user, feature, form.reason.data)
         flash(_("Propozycja odrzucona."), "success")
         return redirect(url_for("moderation.queue"), code=303)
-    return render_template(
-        "moderation/suggestion.html", feature=feature, accept=accept, reject=form
-    ), 422
+    return _page(feature, accept, form, 422)
