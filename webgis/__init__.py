@@ -6,9 +6,10 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, abort, current_app, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 import layers
 from webgis.config import Config
@@ -16,6 +17,7 @@ from webgis.errors import register_error_handlers
 from webgis.extensions import babel, db
 from webgis.paths import resource_dir
 from webgis.security import init_security
+from webgis.text import translated
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,6 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
+    # An id no table can hold (PostgreSQL's integer ends at 2**31 - 1) is a 404,
+    # not a database error.
+    app.url_map.converters["int"] = RecordId
     db.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     init_security(app)
@@ -54,8 +59,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The JSON API is read-only for now; it gets token or header-based CSRF when it
     # starts taking writes.
     register_error_handlers(app)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_remember_language)
     app.context_processor(_template_globals)
+    # Labels declared in code (specs, tables), translated as text that is escaped;
+    # a global, so imported macros see it too.
+    app.jinja_env.globals["tr"] = translated
 
     from webgis.cli import register_commands
 
@@ -79,6 +88,20 @@ def discover_layers(packages) -> dict:
 def layer_registry() -> dict:
     """The running app's layers, key to spec, in a stable order."""
     return current_app.extensions["webgis.layers"]
+
+
+class RecordId(IntegerConverter):
+    """A record id in a URL: a whole number a database integer column can hold."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
+def _refuse_nul_bytes() -> None:
+    """No text field of PostgreSQL can hold NUL; no person ever types one."""
+    query = request.query_string
+    if "\x00" in request.path or b"\x00" in query or b"%00" in query.lower():
+        abort(400)
 
 
 def _remember_language() -> None:

@@ -132,7 +132,7 @@ def city_map(
     """
     colours = area_colours(list(areas["code"]))
     fmap = _base_map(assets)
-    area_group = folium.FeatureGroup(name=labels["area_kind"], show=True)
+    area_group = folium.FeatureGroup(name=_control_name(labels["area_kind"]), show=True)
     _area_polygons(areas, colours).add_to(area_group)
     for row in areas.itertuples():
         if row.geometry is None:
@@ -148,7 +148,9 @@ def city_map(
             interactive=False,
         ).add_to(area_group)
     area_group.add_to(fmap)
-    unit_group = folium.FeatureGroup(name=labels["unit_kind"], show=False)
+    unit_group = folium.FeatureGroup(
+        name=_control_name(labels["unit_kind"]), show=False
+    )
     _unit_polygons(units).add_to(unit_group)
     unit_group.add_to(fmap)
     for layer in layers:
@@ -242,16 +244,18 @@ def area_map(
     """One service area's outline with its units, for the area's own page."""
     colours = area_colours(list(area["code"]))
     fmap = _base_map(assets)
-    _area_polygons(area, colours, fill_opacity=0.15).add_to(fmap)
-    _unit_polygons(units).add_to(fmap)
+    if area.geometry.notna().any():
+        _area_polygons(area, colours, fill_opacity=0.15).add_to(fmap)
+    if not units.empty:  # an area an admin has just added has no units yet
+        _unit_polygons(units).add_to(fmap)
     _fit(fmap, units if not units.empty else area)
     return fmap
 
 
 def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
     """A toggleable group: areas as polygons, points clustered when they crowd."""
-    group = folium.FeatureGroup(name=layer.title, show=True)
-    cluster = MarkerCluster(name=layer.title, control=False)
+    group = folium.FeatureGroup(name=_control_name(layer.title), show=True)
+    cluster = MarkerCluster(name=_control_name(layer.title), control=False)
     cluster.default_js = [
         ("markerclusterjs", assets.url("markercluster/leaflet.markercluster.js"))
     ]
@@ -292,6 +296,11 @@ def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
             ).add_to(group)
     cluster.add_to(group)
     return group
+
+
+def _control_name(text: str) -> str:
+    """A layer's name for Leaflet's layer control, which shows names as HTML."""
+    return str(escape(text))
 
 
 def _literal_safe(html: Markup) -> str:

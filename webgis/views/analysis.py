@@ -23,6 +23,7 @@ from webgis.forms import AnalysisForm
 from webgis.models import City
 from webgis.permissions import role_required
 from webgis.report_maps import choropleth_png
+from webgis.text import translated
 from webgis.views.main import map_assets, render_map
 
 bp = Blueprint("analysis", __name__)
@@ -68,7 +69,8 @@ def _form(city: City) -> AnalysisForm:
         args.setlist(key, request.args.getlist(key))
     form = AnalysisForm(args)
     form.layer.choices = [
-        SelectChoice(key, _(spec.title)) for key, spec in layer_registry().items()
+        SelectChoice(key, translated(spec.title))
+        for key, spec in layer_registry().items()
     ]
     # An unknown layer is reported by the form; its categories are then the default's.
     spec = layer_registry().get(form.layer.data) or layer_registry()[DEFAULTS["layer"]]
@@ -78,7 +80,7 @@ def _form(city: City) -> AnalysisForm:
         else {}
     )
     form.category.choices = [SelectChoice("", _("wszystkie"))] + [
-        SelectChoice(value, _(label))
+        SelectChoice(value, label)
         for value, label in options.get(spec.category_field, [])
     ]
     return form
@@ -137,7 +139,7 @@ def _choropleth(result, form: AnalysisForm, view: str):
     values = _map_values(result, form.indicator.data, view)
     if values is None:
         return None
-    label = _(coverage.INDICATORS[form.indicator.data])
+    label = translated(coverage.INDICATORS[form.indicator.data])
     return choropleth.build(
         result.shapes,
         values,
@@ -183,7 +185,7 @@ def page(city_code: str):
         titles=TABLE_TITLES,
         view_titles=VIEW_TITLES,
         indicators=coverage.INDICATORS,
-        summary_rows=[(key, _(label)) for key, label in SUMMARY_ROWS.items()],
+        summary_rows=[(key, translated(label)) for key, label in SUMMARY_ROWS.items()],
         without_capacity=int(result.facilities["capacity"].isna().sum()),
         missing_names=result.units.loc[result.units["population"].isna(), "name"],
         heading=_heading,
@@ -245,7 +247,7 @@ def table_export(city_code: str, name: str, fmt: str):
     if name not in result.tables:
         raise NotFound(_("Ta analiza nie ma tabeli %(name)s.", name=name))
     table = result.tables[name].rename(columns=_heading)
-    data = export.table_file(table, fmt, _(TABLE_TITLES[name]))
+    data = export.table_file(table, fmt, translated(TABLE_TITLES[name]))
     return Response(
         data,
         mimetype=export.TABLE_FORMATS[fmt],
@@ -260,8 +262,10 @@ def _heading(column: str) -> str:
     words = (_("przed"), _("po"), _("zmiana"))
     for suffix, word in zip(_COMPARED_SUFFIXES, words, strict=True):
         if column.endswith(suffix) and column[: -len(suffix)] in coverage.COLUMNS:
-            return f"{_(coverage.COLUMNS[column[: -len(suffix)]])} ({word})"
-    return _(coverage.COLUMNS[column]) if column in coverage.COLUMNS else column
+            return f"{translated(coverage.COLUMNS[column[: -len(suffix)]])} ({word})"
+    return (
+        translated(coverage.COLUMNS[column]) if column in coverage.COLUMNS else column
+    )
 
 
 @bp.get("/<city_code>/analysis/map.png")
@@ -273,9 +277,9 @@ def map_png(city_code: str):
     built = _choropleth(result, form, view) if view in MAP_VIEWS else None
     if built is None:
         raise NotFound(_("Tej mapy nie ma w tej analizie: %(view)s.", view=view))
-    title = f"{city.name}: {_(coverage.INDICATORS[form.indicator.data])}"
+    title = f"{city.name}: {translated(coverage.INDICATORS[form.indicator.data])}"
     if view != "current":
-        title += f" ({_(VIEW_TITLES[view])})"
+        title += f" ({translated(VIEW_TITLES[view])})"
     note = _(
         "Promień R = %(radius)s m; stan na %(when)s; źródło: Mapa Zasobów.",
         radius=form.radius.data,

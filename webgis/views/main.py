@@ -1,11 +1,11 @@
 """Pages a person reads: choose a city, its map of service areas, one area."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
 from webgis import editing, feature_store, geography, layer_registry, maps
+from webgis.text import translated
 
 bp = Blueprint("main", __name__)
 
@@ -36,7 +36,7 @@ def map_layers(city) -> list[maps.MapLayer]:
         layers.append(
             maps.MapLayer(
                 key=spec.key,
-                title=gettext(spec.title),
+                title=translated(spec.title),
                 colour=spec.colour,
                 symbol=spec.symbol,
                 features=[
@@ -58,7 +58,7 @@ def _popup(city, spec, feature, options) -> Markup:
         value = (feature.properties or {}).get(spec.category_field)
         labels = dict(options.get(spec.category_field, []))
         values = value if isinstance(value, list) else [value]
-        category = ", ".join(gettext(labels.get(v, v)) for v in values if v)
+        category = ", ".join(str(labels.get(v, v)) for v in values if v)
     return Markup(
         render_template(
             [f"popups/{spec.key}.html", "popups/_default.html"],

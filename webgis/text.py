@@ -1,0 +1,25 @@
+"""Text shown to people: translating the source strings declared in code.
+
+Templates translate their own literals with ``_("…")``. Labels declared elsewhere in
+code (layer specs, table headings, marked with ``N_``) are translated here, as plain
+text that templates escape like any other value. Stored data (vocabulary labels,
+names, titles) is never translated: it is shown as it is, escaped.
+"""
+
+from __future__ import annotations
+
+from flask_babel import LazyString, gettext
+
+
+def translated(msgid: str) -> str:
+    """A Polish source string declared in code, in the reader's language.
+
+    Unlike ``_()`` in a template, whose output Jinja marks as safe markup, the result
+    is plain text, so whatever it contains is escaped where it is shown.
+    """
+    return str(gettext(msgid))
+
+
+def lazy_translated(msgid: str) -> LazyString:
+    """:func:`translated`, evaluated when shown (for labels built at import time)."""
+    return LazyString(translated, msgid)
