@@ -1,5 +1,7 @@
 """Administration pages: accounts, the unit-to-area assignment, vocabularies, audit."""
 
+import pytest
+
 from tests.conftest import (
     NADODRZE,
     PASSWORD,
@@ -256,10 +258,27 @@ def test_every_kind_of_change_leaves_an_audit_entry(staff_app):
     with staff_app.app_context():
         logged = {(e.action, e.actor) for e in audit.recent(limit=50)}
     assert {
-        ("suggestion.reject", "org7@test.invalid"),
-        ("suggestion.accept", "org7@test.invalid"),
+        ("feature.reject", "org7@test.invalid"),
+        ("feature.accept", "org7@test.invalid"),
         ("service_areas.add", "admin@test.invalid"),
         ("service_areas.remove", "admin@test.invalid"),
         ("vocabulary.update", "admin@test.invalid"),
         ("vocabulary.add", "admin@test.invalid"),
     } <= logged
+
+
+@pytest.mark.parametrize("term_id", ["abc", "²", "-1", "99999999"])
+def test_an_unknown_term_id_is_refused_with_a_message(staff_app, term_id):
+    admin = client_as(staff_app, "admin")
+    response = post(
+        admin,
+        "/admin/vocabularies",
+        {
+            "term_id": term_id,
+            "label_pl": "Zdrowie",
+            "label_en": "Health",
+            "label_uk": "Здоров’я",
+        },
+    )
+    assert response.status_code == 422
+    assert "Nie ma takiego pojęcia." in response.get_data(as_text=True)

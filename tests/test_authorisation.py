@@ -60,6 +60,7 @@ CASES = [
     ("api units", "GET", "/api/wroclaw/units", {}, everyone(OK)),
     ("api areas", "GET", "/api/krakow/service-areas", {}, everyone(OK)),
     ("account", "GET", "/account", {}, staff(OK)),
+    ("own password", "GET", "/account/password", {}, staff(OK)),
     ("queue", "GET", "/moderation/", {}, staff(OK)),
     ("suggestion", "GET", "/moderation/{suggestion}", {}, in_own_area(OK)),
     ("accept", "POST", "/moderation/{suggestion}/accept", ACCEPT, in_own_area(DONE)),

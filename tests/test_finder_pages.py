@@ -209,7 +209,10 @@ def test_suggestions_are_rate_limited_per_address(staff_app, fresh_limits):
     staff_app.config["WEBGIS_SUGGEST_LIMIT"] = "2 per minute"
     try:
         client = client_as(staff_app, "anonymous")
-        codes = [suggest(client, title=f"Limit {i}").status_code for i in range(3)]
+        responses = [suggest(client, title=f"Limit {i}") for i in range(3)]
     finally:
         staff_app.config["WEBGIS_SUGGEST_LIMIT"] = "1000 per minute"
-    assert codes == [303, 303, 429]
+    assert [r.status_code for r in responses] == [303, 303, 429]
+    # A resident is told what happened, not shown the staff sign-in form.
+    text = responses[-1].get_data(as_text=True)
+    assert "Zbyt wiele prób" in text and "logowania" not in text

@@ -190,3 +190,19 @@ def test_unexpected_error_is_a_500_page_and_rolls_back(app, monkeypatch):
     assert "Błąd serwera" in text(response)
     assert "zmiany nie zostały zapisane" in text(response)
     assert "boom" not in text(response)  # no internals shown to visitors
+
+
+def test_the_page_of_a_new_empty_area_opens(staff_app):
+    from webgis import geography
+    from webgis.extensions import db
+
+    with staff_app.app_context():
+        geography.add_service_area(geography.get_city("krakow"), "F99", "Nowa filia")
+    try:
+        response = staff_app.test_client().get("/krakow/areas/F99")
+        assert response.status_code == 200
+        assert "Nowa filia" in response.get_data(as_text=True)
+    finally:
+        with staff_app.app_context():
+            geography.remove_service_area(geography.get_city("krakow"), "F99")
+            db.session.remove()

@@ -15,6 +15,7 @@ from webgis.coverage import coverage_table
 from webgis.database import init_db
 from webgis.demo import demo_accounts, load_demo
 from webgis.errors import WebgisError
+from webgis.export import table_file
 
 
 def _report(lines: list[str]) -> None:
@@ -78,8 +79,17 @@ boundaries_group = click.Group("boundaries", help="Granice jednostek.")
 @click.option("--name-field", help="Attribute holding the unit name.")
 @click.option("--number-field", help="Attribute holding the unit number.")
 @click.option("--population-field", help="Attribute holding the residents.")
+@click.option(
+    "--simplify",
+    type=float,
+    metavar="METRES",
+    help="Simplify the units together (shared borders stay shared) by this "
+    "tolerance in metres before their size is checked, e.g. --simplify 1.",
+)
 @with_appcontext
-def boundaries_import(city_code, file, crs, name_field, number_field, population_field):
+def boundaries_import(
+    city_code, file, crs, name_field, number_field, population_field, simplify
+):
     """Replace a city's units with FILE (GeoJSON, GeoPackage, Shapefile, zip)."""
     with _refusal():
         city = geography.get_city(city_code)
@@ -88,6 +98,7 @@ def boundaries_import(city_code, file, crs, name_field, number_field, population
             name_field=name_field,
             number_field=number_field,
             population_field=population_field,
+            simplify=simplify,
         )
         _report(geography.replace_units(city, prepared))
 
@@ -190,7 +201,8 @@ def analyse_coverage(city_code, layer, category, radius, cell, when, out):
         table = coverage_table(
             city, layer, category, radius, cell, when.date() if when else None
         )
-    table.to_csv(out, index=False)
+    # The same neutralised CSV as the page's download (spreadsheet formulas).
+    out.write_bytes(table_file(table, "csv", "coverage"))
     known = table[table["population"].notna()]
     share = known["covered"].sum() / known["population"].sum()
     click.echo(

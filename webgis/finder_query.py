@@ -123,7 +123,19 @@ def _getlist(args, name: str) -> list[str]:
 
 
 def _page(text: str) -> int:
-    return int(text) if text.isdigit() and 0 < int(text) < 10_000 else 1
+    return positive_number(text, 9_999) or 1
+
+
+def positive_number(text: str, highest: int) -> int | None:
+    """``text`` as a whole number from 1 to ``highest``; None for anything else.
+
+    Only ASCII digits count ("²".isdigit() is true, yet int("²") fails), and the length
+    is checked first: int() refuses thousands of digits.
+    """
+    if len(text) > len(str(highest)) or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= highest else None
 
 
 def _unknown_value(value: str):

@@ -5,9 +5,15 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from webgis import accounts, audit, geography, vocabularies
-from webgis.errors import WebgisError
+from webgis.errors import NotFound, WebgisError
 from webgis.extensions import db
-from webgis.forms import ConfirmForm, NewAreaForm, TermForm, UserForm
+from webgis.forms import (
+    ConfirmForm,
+    NewAreaForm,
+    TermForm,
+    UserForm,
+    checks_own_token,
+)
 from webgis.permissions import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -36,6 +42,7 @@ def _user_form(user=None) -> UserForm:
 
 
 @bp.route("/users", methods=["GET", "POST"])
+@checks_own_token
 def users():
     """List accounts and create one; a new password is shown once."""
     form = _user_form()
@@ -68,6 +75,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@checks_own_token
 def user(user_id: int):
     """Edit one account: role, areas, deactivation; reset its password."""
     account = accounts.get_user(user_id)
@@ -172,6 +180,7 @@ def remove_area(city_code: str, area_code: str):
 
 
 @bp.route("/vocabularies", methods=["GET", "POST"])
+@checks_own_token
 def vocabulary_list():
     """Every vocabulary with its terms in three languages; edit or add terms."""
     form = TermForm()
@@ -184,10 +193,9 @@ def vocabulary_list():
                 "uk": form.label_uk.data,
             }
             try:
-                if request.form.get("term_id"):
-                    vocabularies.update_term(
-                        int(request.form["term_id"]), labels, form.active.data
-                    )
+                term_id = request.form.get("term_id", "")
+                if term_id:
+                    vocabularies.update_term(_number(term_id), labels, form.active.data)
                 else:
                     vocabularies.add_term(
                         request.form.get("vocabulary", ""), form.key.data or "", labels
@@ -200,7 +208,8 @@ def vocabulary_list():
                 flash(_("Zapisano słownik."), "success")
                 return redirect(url_for("admin.vocabulary_list"), code=303)
         else:
-            flash(_("Wypełnij etykiety we wszystkich trzech językach."), "error")
+            if form.errors:  # an expired form has said so itself
+                flash(_("Wypełnij etykiety we wszystkich trzech językach."), "error")
             status = 422
     return render_template(
         "admin/vocabularies.html",
@@ -210,6 +219,13 @@ def vocabulary_list():
         },
         form=form,
     ), status
+
+
+def _number(text: str) -> int:
+    """A record id from a form, or :class:`NotFound` for anything else."""
+    if not (text.isascii() and text.isdigit() and len(text) < 12):
+        raise NotFound(_("Nie ma takiego pojęcia."))
+    return int(text)
 
 
 @bp.get("/audit")

@@ -32,8 +32,9 @@ from webgis import (
 )
 from webgis.errors import WebgisError
 from webgis.extensions import limiter, talisman
-from webgis.forms import SuggestionForm
+from webgis.forms import SuggestionForm, checks_own_token
 from webgis.security import CONTENT_SECURITY_POLICY
+from webgis.text import translated
 from webgis.views.main import map_assets, render_map
 
 bp = Blueprint("finder", __name__)
@@ -106,7 +107,9 @@ def _helpers(terms: dict) -> SimpleNamespace:
         name: [(t.key, t.label) for t in terms[vocabulary]]
         for name, vocabulary in finder_query.VOCABULARY_FILTERS.items()
     }
-    options["lang_spoken"] = [(k, _(v[0])) for k, v in finder_query.LANGUAGES.items()]
+    options["lang_spoken"] = [
+        (k, translated(v[0])) for k, v in finder_query.LANGUAGES.items()
+    ]
     return SimpleNamespace(
         options=options,
         terms_of=terms_of,
@@ -144,10 +147,8 @@ def _pin(city, hit, number: int, h: SimpleNamespace, mode: str) -> maps.Pin:
 
 def _idle_seconds() -> int:
     """The kiosk's idle time: configured, or ``?idle=`` (1 to 3600 s) for one visit."""
-    asked = request.args.get("idle", "")
-    if asked.isdigit() and 0 < int(asked) <= 3600:
-        return int(asked)
-    return current_app.config["WEBGIS_KIOSK_IDLE_SECONDS"]
+    asked = finder_query.positive_number(request.args.get("idle", ""), 3600)
+    return asked or current_app.config["WEBGIS_KIOSK_IDLE_SECONDS"]
 
 
 @bp.get("/<city_code>/services")
@@ -185,7 +186,7 @@ def _service_page(city_code: str, service_id: int, template: str, mode: str):
         spec=spec,
         structured=schema_org.structured_data(service, spec, url, city),
         rendered=render_map(fmap),
-        areas=geography.areas_touching(city, service.geometry),
+        areas=geography.areas_of(city, service.geometry),
         idle_seconds=_idle_seconds(),
         h=_helpers(_vocabulary_terms()),
     )
@@ -224,6 +225,7 @@ def _suggestion_form(city) -> SuggestionForm:
 
 
 @bp.route("/<city_code>/suggest", methods=["GET", "POST"])
+@checks_own_token
 @limiter.limit(suggest_limit, methods=["POST"])
 def suggest(city_code: str):
     """Suggest a need or a resource; it waits for moderation, invisible until then."""
