@@ -15,22 +15,21 @@ from dataclasses import dataclass
 from types import ModuleType
 
 GEOMETRY_TYPES = ("Point", "Polygon", "Geometry")
-FIELD_KINDS = (
-    "text",  # one line
-    "textarea",  # several lines
-    "int",  # a whole number, never negative
-    "date",  # YYYY-MM-DD
-    "year",  # a year such as 2013
-    "bool",
-    "url",
-    "email",
+
+#: What a field can mean to the rest of the app. The core asks a layer for the field
+#: with a role, never for a field by its name, so a new layer with places or a
+#: verification date takes part in the analysis and the "to verify" badges at once.
+ROLES = (
+    "title",  # names a feature in lists, popups, the finder and moderation
+    "category",  # what lists filter by and analyses count by (a type, an area of life)
+    "description",  # free text a moderator may correct
+    "capacity",  # places: per-resident figures and 2SFCA in the analysis
+    "verified_on",  # when the data were last confirmed ("to verify" after a year)
+    "operator",  # who runs it (the finder, schema.org)
     "phone",
-    "choice",  # one of ``choices`` or of a vocabulary's terms
-    "multichoice",  # several of them
-    "service_area",  # the code of one of the city's service areas
-    "members",  # organisations with their sector: [{"name", "sector"}]
-    "hours",  # opening hours per weekday: {"mon": [["08:00", "16:00"]], ...}
-    "links",  # ids of features of ``link_layer``
+    "email",
+    "website",
+    "languages",  # languages spoken, as free text (the finder's language filter)
 )
 
 
@@ -47,9 +46,10 @@ class LayerRegistryError(ValueError):
 class FieldSpec:
     """One attribute of a layer's features.
 
-    ``vocabulary`` names a controlled vocabulary for choice fields; ``choices`` gives
-    fixed ``(value, label)`` pairs instead. ``when`` limits a field to features whose
-    other field has a value, e.g. ``("kind", "need")``.
+    ``kind`` names a field kind of :mod:`webgis.features.kinds` ("text", "choice",
+    "hours", …). ``vocabulary`` names a controlled vocabulary for choice fields;
+    ``choices`` gives fixed ``(value, label)`` pairs instead. ``when`` limits a field
+    to features whose other field has a value, e.g. ``("kind", "need")``.
     """
 
     name: str
@@ -70,47 +70,66 @@ class FieldSpec:
     #: The largest value a number field takes (the smallest is 0): one absurd entry
     #: must not break every page that adds or formats the numbers.
     maximum: int = 1_000_000
+    #: What the field means to the rest of the app (one of :data:`ROLES`).
+    role: str | None = None
+    #: Another field this one may not come before (a programme's last year).
+    after: str | None = None
 
     def __post_init__(self):
-        if self.kind not in FIELD_KINDS:
-            raise LayerRegistryError(
-                f"field {self.name!r}: kind should be one of {FIELD_KINDS}, "
-                f"got {self.kind!r}"
-            )
+        # The kind itself is checked by the app, which knows the kinds (kinds.py).
         if self.maximum < 0:
             raise LayerRegistryError(f"field {self.name!r}: maximum must be >= 0")
-        if self.kind in ("choice", "multichoice") and not (
-            self.choices or self.vocabulary
-        ):
+        if self.role is not None and self.role not in ROLES:
             raise LayerRegistryError(
-                f"field {self.name!r} needs choices or a vocabulary"
+                f"field {self.name!r}: role should be one of {ROLES}, got {self.role!r}"
             )
+
+
+@dataclass(frozen=True)
+class NeedsAndResources:
+    """A layer that maps needs and the resources answering them (the gap analysis).
+
+    ``field`` tells them apart: ``need`` and ``resource`` are its two values.
+    """
+
+    field: str
+    need: str
+    resource: str
 
 
 @dataclass(frozen=True)
 class LayerSpec:
     """Everything the app needs to know about one thematic layer.
 
-    ``title_field`` names the field that titles a feature; ``category_field`` the one
-    lists filter by; ``public_when`` a boolean field that must be true for the public
-    to see a feature (needs are internal unless marked public); ``colour`` and
-    ``symbol`` style the map. ``finder`` puts the layer's public features in the
-    public service finder, limited by ``finder_when`` (a field and the value it must
-    have, e.g. only resources of the needs-and-resources layer).
+    Fields say what they mean through their ``role`` (the title, the category, the
+    places…). The layer says what it takes part in:
+
+    - ``public_when``: a boolean field that must be true for the public to see a
+      feature (needs are internal unless marked public);
+    - ``finder``: its public features are services in the public finder, limited by
+      ``finder_when`` (a field and the value it must have);
+    - ``facilities``: the analysis counts its features as facilities by default;
+    - ``needs``: it maps needs and resources (:class:`NeedsAndResources`), which the
+      gap analysis pairs by category;
+    - ``suggestions``: residents may suggest features of it; the pair names the field
+      and value that record a public suggestion as the source.
+
+    ``colour`` and ``symbol`` style the map.
     """
 
     key: str
     title: str
     geometry_type: str
     fields: tuple[FieldSpec, ...] = ()
-    title_field: str = "name"
-    category_field: str | None = None
     public_when: tuple[str, object] | None = None
     colour: str = "#3366cc"
     symbol: str = "●"
     description: str = ""
     finder: bool = False
     finder_when: tuple[str, object] | None = None
+    facilities: bool = False
+    needs: NeedsAndResources | None = None
+    suggestions: tuple[str, str] | None = None
 
     def __post_init__(self):
         if not self.key.isidentifier():
@@ -123,10 +142,23 @@ class LayerSpec:
         names = [f.name for f in self.all_fields]
         if len(set(names)) != len(names):
             raise LayerRegistryError(f"layer {self.key!r} declares a field twice")
-        if self.fields and self.title_field not in names:
+        roles = [f.role for f in self.all_fields if f.role]
+        doubled = {role for role in roles if roles.count(role) > 1}
+        if doubled:
             raise LayerRegistryError(
-                f"layer {self.key!r}: title_field {self.title_field!r} is not a field"
+                f"layer {self.key!r}: more than one field has the role "
+                f"{', '.join(sorted(doubled))}"
             )
+        if self.fields and "title" not in roles:
+            raise LayerRegistryError(
+                f"layer {self.key!r}: one field must have role='title'"
+            )
+        for spec_field in self.all_fields:
+            if spec_field.after and spec_field.after not in names:
+                raise LayerRegistryError(
+                    f"layer {self.key!r}: field {spec_field.name!r} comes after "
+                    f"{spec_field.after!r}, which is not a field"
+                )
         for spec_field in self.all_fields:
             if spec_field.consent and spec_field.consent not in names:
                 raise LayerRegistryError(
@@ -149,12 +181,58 @@ class LayerSpec:
         """The field called ``name``."""
         return next(f for f in self.all_fields if f.name == name)
 
+    def field_for(self, role: str) -> FieldSpec | None:
+        """The field with this role, or None when the layer has none."""
+        return next((f for f in self.all_fields if f.role == role), None)
+
+    def value_of(self, role: str, properties: dict):
+        """The value a feature's properties hold in the field with ``role``."""
+        spec_field = self.field_for(role)
+        return (properties or {}).get(spec_field.name) if spec_field else None
+
+    @property
+    def title_field(self) -> str:
+        """The name of the field that titles a feature."""
+        spec_field = self.field_for("title")
+        return spec_field.name if spec_field else "name"
+
+    @property
+    def category_field(self) -> str | None:
+        """The name of the field lists filter by, if the layer has one."""
+        spec_field = self.field_for("category")
+        return spec_field.name if spec_field else None
+
     def applies(self, spec_field: FieldSpec, properties: dict) -> bool:
         """Whether a field belongs to a feature with these properties (its ``when``)."""
         if spec_field.when is None:
             return True
         other, wanted = spec_field.when
         return properties.get(other) == wanted
+
+
+def name_field(name: str = "name", label: str = N_("Nazwa"), **details) -> FieldSpec:
+    """The usual title of a feature: required, listed first and searchable."""
+    return FieldSpec(
+        name,
+        label,
+        required=True,
+        listed=True,
+        searchable=True,
+        role="title",
+        **details,
+    )
+
+
+def description_field(**details) -> FieldSpec:
+    """The usual free description, searchable, which moderators may correct."""
+    return FieldSpec(
+        "description",
+        N_("Opis"),
+        "textarea",
+        searchable=True,
+        role="description",
+        **details,
+    )
 
 
 #: Where a feature is and how sure that is: many addresses are known only roughly at

@@ -1,6 +1,6 @@
 """Day-support centres and other support facilities: where people find help."""
 
-from layers import N_, FieldSpec, LayerSpec
+from layers import N_, FieldSpec, LayerSpec, description_field, name_field
 
 LAYER = LayerSpec(
     key="day_centres",
@@ -8,10 +8,11 @@ LAYER = LayerSpec(
     geometry_type="Point",
     colour="#1f78b4",
     symbol="■",
-    category_field="facility_type",
     finder=True,
+    # The analysis counts these as facilities by default.
+    facilities=True,
     fields=(
-        FieldSpec("name", N_("Nazwa"), required=True, listed=True, searchable=True),
+        name_field(),
         FieldSpec(
             "facility_type",
             N_("Typ placówki"),
@@ -19,15 +20,29 @@ LAYER = LayerSpec(
             required=True,
             vocabulary="facility_type",
             listed=True,
+            role="category",
         ),
-        FieldSpec("operator", N_("Prowadzący"), required=True, searchable=True),
+        FieldSpec(
+            "operator",
+            N_("Prowadzący"),
+            required=True,
+            searchable=True,
+            role="operator",
+        ),
         FieldSpec(
             "operator_kind",
             N_("Rodzaj prowadzącego"),
             "choice",
             choices=(("public", N_("publiczny")), ("non_public", N_("niepubliczny"))),
         ),
-        FieldSpec("capacity", N_("Liczba miejsc"), "int", listed=True, maximum=10_000),
+        FieldSpec(
+            "capacity",
+            N_("Liczba miejsc"),
+            "int",
+            listed=True,
+            maximum=10_000,
+            role="capacity",
+        ),
         FieldSpec(
             "target_groups",
             N_("Grupy docelowe"),
@@ -35,20 +50,26 @@ LAYER = LayerSpec(
             vocabulary="target_group",
         ),
         FieldSpec("opening_hours", N_("Godziny otwarcia"), "hours"),
-        FieldSpec("phone", N_("Telefon"), "phone"),
-        FieldSpec("email", N_("E-mail"), "email"),
-        FieldSpec("website", N_("Strona internetowa"), "url"),
+        FieldSpec("phone", N_("Telefon"), "phone", role="phone"),
+        FieldSpec("email", N_("E-mail"), "email", role="email"),
+        FieldSpec("website", N_("Strona internetowa"), "url", role="website"),
         FieldSpec(
             "accessibility", N_("Dostępność"), "multichoice", vocabulary="accessibility"
         ),
-        FieldSpec("languages", N_("Języki obsługi"), help=N_("np. polski, ukraiński")),
+        FieldSpec(
+            "languages",
+            N_("Języki obsługi"),
+            help=N_("np. polski, ukraiński"),
+            role="languages",
+        ),
         FieldSpec(
             "verified_on",
             N_("Dane sprawdzone dnia"),
             "date",
             listed=True,
+            role="verified_on",
             help=N_("Dane niesprawdzane od 12 miesięcy są oznaczane „do weryfikacji”."),
         ),
-        FieldSpec("description", N_("Opis"), "textarea", searchable=True),
+        description_field(),
     ),
 )

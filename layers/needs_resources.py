@@ -1,6 +1,13 @@
 """Needs and resources (mapa zasobów i potrzeb) of a neighbourhood."""
 
-from layers import N_, FieldSpec, LayerSpec
+from layers import (
+    N_,
+    FieldSpec,
+    LayerSpec,
+    NeedsAndResources,
+    description_field,
+    name_field,
+)
 
 NEED = ("kind", "need")
 RESOURCE = ("kind", "resource")
@@ -9,16 +16,18 @@ LAYER = LayerSpec(
     key="needs_resources",
     title=N_("Zasoby i potrzeby"),
     geometry_type="Geometry",
-    title_field="title",
     colour="#e31a1c",
     symbol="✚",
-    category_field="category",
     # Needs are internal until their organiser marks them public; resources are
     # public once published.
     public_when=("public", True),
     # A resource (a place that helps) is a service too; needs are not.
     finder=True,
     finder_when=RESOURCE,
+    # The gap analysis pairs needs with resources of their category.
+    needs=NeedsAndResources("kind", "need", "resource"),
+    # Residents suggest needs and resources from the public site.
+    suggestions=("source_kind", "public_suggestion"),
     fields=(
         FieldSpec(
             "kind",
@@ -28,7 +37,7 @@ LAYER = LayerSpec(
             listed=True,
             choices=(("need", N_("potrzeba")), ("resource", N_("zasób"))),
         ),
-        FieldSpec("title", N_("Tytuł"), required=True, listed=True, searchable=True),
+        name_field("title", N_("Tytuł")),
         FieldSpec(
             "category",
             N_("Obszar życia"),
@@ -36,8 +45,9 @@ LAYER = LayerSpec(
             required=True,
             vocabulary="category",
             listed=True,
+            role="category",
         ),
-        FieldSpec("description", N_("Opis"), "textarea", searchable=True),
+        description_field(),
         FieldSpec(
             "source_kind", N_("Źródło informacji"), "choice", vocabulary="need_source"
         ),
@@ -78,6 +88,7 @@ LAYER = LayerSpec(
             N_("Kto oferuje"),
             when=RESOURCE,
             searchable=True,
+            role="operator",
             help=N_("Instytucja, organizacja lub grupa; osobę wpisz niżej."),
         ),
         FieldSpec(

@@ -1,6 +1,6 @@
 """Local activity programmes (PAL): a team's programme for a neighbourhood."""
 
-from layers import N_, FieldSpec, LayerSpec
+from layers import N_, FieldSpec, LayerSpec, description_field, name_field
 
 LAYER = LayerSpec(
     key="pal",
@@ -8,9 +8,8 @@ LAYER = LayerSpec(
     geometry_type="Polygon",
     colour="#33a02c",
     symbol="▲",
-    category_field="target_groups",
     fields=(
-        FieldSpec("name", N_("Nazwa"), required=True, listed=True, searchable=True),
+        name_field(),
         FieldSpec(
             "service_area",
             N_("Zespół / obszar"),
@@ -19,12 +18,13 @@ LAYER = LayerSpec(
             listed=True,
         ),
         FieldSpec("years_from", N_("Od roku"), "year", required=True, listed=True),
-        FieldSpec("years_to", N_("Do roku"), "year", listed=True),
+        FieldSpec("years_to", N_("Do roku"), "year", listed=True, after="years_from"),
         FieldSpec(
             "target_groups",
             N_("Grupy docelowe"),
             "multichoice",
             vocabulary="target_group",
+            role="category",
         ),
         FieldSpec(
             "instruments", N_("Instrumenty"), "multichoice", vocabulary="pal_instrument"
@@ -35,6 +35,6 @@ LAYER = LayerSpec(
             "partnerships", N_("Partnerstwa"), "links", link_layer="partnerships"
         ),
         FieldSpec("partner_organisations", N_("Organizacje partnerskie"), "textarea"),
-        FieldSpec("description", N_("Opis"), "textarea", searchable=True),
+        description_field(),
     ),
 )

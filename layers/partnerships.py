@@ -1,6 +1,6 @@
 """Local partnerships (partnerstwa lokalne): who works together for a neighbourhood."""
 
-from layers import N_, FieldSpec, LayerSpec
+from layers import N_, FieldSpec, LayerSpec, description_field, name_field
 
 LAYER = LayerSpec(
     key="partnerships",
@@ -8,9 +8,8 @@ LAYER = LayerSpec(
     geometry_type="Polygon",
     colour="#6a3d9a",
     symbol="◆",
-    category_field="partnership_status",
     fields=(
-        FieldSpec("name", N_("Nazwa"), required=True, listed=True, searchable=True),
+        name_field(),
         FieldSpec(
             "formal",
             N_("Forma"),
@@ -31,9 +30,10 @@ LAYER = LayerSpec(
                 ("ended", N_("zakończone")),
             ),
             listed=True,
+            role="category",
         ),
         FieldSpec("coordinating_team", N_("Zespół koordynujący"), "service_area"),
-        FieldSpec("members", N_("Członkowie"), "members"),
-        FieldSpec("description", N_("Opis"), "textarea", searchable=True),
+        FieldSpec("members", N_("Członkowie"), "members", vocabulary="partner_sector"),
+        description_field(),
     ),
 )
