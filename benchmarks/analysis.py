@@ -15,8 +15,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from webgis import analysis
-from webgis.boundaries import prepare_units, read_boundary_file
+from webgis.analysis import methods
+from webgis.geography.boundaries import prepare_units, read_boundary_file
 
 BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "boundaries"
 
@@ -55,7 +55,7 @@ def main():
     for size in args.sizes:
         facilities = random_facilities(units, size)
         start = time.perf_counter()
-        table = analysis.unit_indicators(units, facilities, args.radius, args.cell)
+        table = methods.unit_indicators(units, facilities, args.radius, args.cell)
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         share = table["covered"].sum() / table["population"].sum()

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from webgis import create_app, geography
+from webgis import create_app
+from webgis.core.extensions import db
 from webgis.demo import load_demo
-from webgis.extensions import db
-from webgis.features import Feature
+from webgis.features.models import Feature
+from webgis.geography import cities
 
 BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "boundaries"
 TYPES = ["day_support_care", "self_help_club", "counselling", "pasz", "shelter"]
@@ -56,7 +57,7 @@ def random_points(city, count: int, rng) -> list:
 def add_services(count: int, seed: int = 1) -> None:
     """Insert ``count`` published day-support services in Wrocław, in bulk."""
     rng = np.random.default_rng(seed)
-    city = geography.get_city("wroclaw")
+    city = cities.get_city("wroclaw")
     for i, point in enumerate(random_points(city, count, rng)):
         street = STREETS[i % len(STREETS)]
         db.session.add(

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from shapely.geometry import Point, box
 
 from webgis import create_app
+from webgis.core.extensions import db
 from webgis.database import init_db
 from webgis.demo import load_demo
-from webgis.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BOUNDARIES_DIR = Path(
@@ -206,11 +206,11 @@ OLBIN = Point(17.045, 51.123)
 
 def add_staff() -> None:
     """One account per role, all with :data:`PASSWORD`."""
-    from webgis import accounts
+    from webgis.accounts import users
 
     for email, role, refs in STAFF.values():
-        accounts.create_user(
-            email, role, email.split("@")[0], PASSWORD, accounts.find_areas(refs)
+        users.create_user(
+            email, role, email.split("@")[0], PASSWORD, users.find_areas(refs)
         )
     db.session.commit()
 
@@ -236,10 +236,11 @@ def client_as(app, who: str):
 
 def new_suggestion(app, point=NADODRZE, title="Brak świetlicy dla młodzieży") -> int:
     """A public suggestion waiting in the queue; returns its id."""
-    from webgis import geography, moderation
+    from webgis.features import moderation
+    from webgis.geography import cities
 
     with app.app_context():
-        city = geography.get_city("wroclaw")
+        city = cities.get_city("wroclaw")
         feature = moderation.submit_suggestion(
             city,
             "needs_resources",
@@ -298,18 +299,20 @@ def new_feature(
     app, layer="day_centres", point=NADODRZE, status="published", **properties
 ) -> tuple[int, int]:
     """A feature stored by a planner; returns (feature id, its first revision id)."""
-    from webgis import accounts, feature_store, geography
-    from webgis.features import Revision
+    from webgis.accounts import users
+    from webgis.features import store
+    from webgis.features.models import Revision
+    from webgis.geography import cities
 
     with app.app_context():
         spec = app.extensions["webgis.layers"][layer]
         form = valid_form(spec, point)
         values = {f.name: form[f.name] for f in spec.all_fields if f.name in form}
         values.update(properties)
-        planner = accounts.get_user_by_email(STAFF["planner"][0])
+        planner = users.get_user_by_email(STAFF["planner"][0])
         geometry = point if spec.geometry_type != "Polygon" else NADODRZE_AREA
-        feature = feature_store.create(
-            planner, geography.get_city("wroclaw"), spec, geometry, values, status
+        feature = store.create(
+            planner, cities.get_city("wroclaw"), spec, geometry, values, status
         )
         revision = db.session.scalar(
             sa.select(Revision.id).where(Revision.feature_id == feature.id)

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, STAFF, client_as, csrf_token, log_in, post_form
-from webgis import accounts, audit
-from webgis.accounts import User
-from webgis.extensions import db, limiter
+from webgis.accounts import users
+from webgis.accounts.users import User
+from webgis.core import audit
+from webgis.core.extensions import db, limiter
 
 
 def actions(app) -> list[str]:
@@ -17,22 +18,22 @@ def actions(app) -> list[str]:
 
 
 def test_password_hash_never_equals_or_contains_the_password(app):
-    user, password = accounts.create_user(
+    user, password = users.create_user(
         "a@test.invalid", "planner", password="secret-password-123"
     )
     db.session.commit()
     assert user.password_hash != password
     assert password not in user.password_hash
     assert user.password_hash.startswith(("scrypt:", "argon2", "pbkdf2:"))
-    other, _ = accounts.create_user(
+    other, _ = users.create_user(
         "b@test.invalid", "planner", password="secret-password-123"
     )
     assert other.password_hash != user.password_hash  # salted
 
 
 def test_generated_passwords_differ_and_are_long(app):
-    assert len({accounts.generate_password() for _ in range(20)}) == 20
-    assert len(accounts.generate_password()) >= 16
+    assert len({users.generate_password() for _ in range(20)}) == 20
+    assert len(users.generate_password()) >= 16
 
 
 @pytest.mark.parametrize(
@@ -45,8 +46,8 @@ def test_generated_passwords_differ_and_are_long(app):
 )
 def test_bad_accounts_are_refused(demo_app, email, role, refs, message):
     with demo_app.app_context():
-        with pytest.raises(accounts.WebgisError, match=message):
-            accounts.create_user(email, role, areas=accounts.find_areas(refs))
+        with pytest.raises(users.WebgisError, match=message):
+            users.create_user(email, role, areas=users.find_areas(refs))
         db.session.rollback()
         assert db.session.scalar(select(User).where(User.email == email)) is None
 
@@ -100,13 +101,13 @@ def test_login_redirect_never_leaves_the_site(staff_app):
 
 def test_deactivated_account_cannot_log_in_and_loses_its_session(staff_app):
     with staff_app.app_context():
-        accounts.create_user("d@test.invalid", "planner", "D", PASSWORD)
+        users.create_user("d@test.invalid", "planner", "D", PASSWORD)
         db.session.commit()
     client = staff_app.test_client()
     assert log_in(client, "d@test.invalid", PASSWORD).status_code == 303
     with staff_app.app_context():
-        user = accounts.get_user_by_email("d@test.invalid")
-        accounts.save_user(user, user.email, "planner", "D", [], active=False)
+        user = users.get_user_by_email("d@test.invalid")
+        users.save_user(user, user.email, "planner", "D", [], active=False)
     assert client.get("/account").status_code == 302
     response = log_in(staff_app.test_client(), "d@test.invalid", PASSWORD)
     assert response.status_code == 401
@@ -251,8 +252,8 @@ def test_cli_adds_lists_and_resets_users(runner, app):
     result = runner.invoke(args=["users", "passwd", "ola@test.invalid"])
     second = result.output.split("nowe hasło: ")[1].strip()
     assert second != first
-    assert accounts.authenticate("ola@test.invalid", second) is not None
-    assert accounts.authenticate("ola@test.invalid", first) is None
+    assert users.authenticate("ola@test.invalid", second) is not None
+    assert users.authenticate("ola@test.invalid", first) is None
     assert {"users.create", "users.password"} <= set(actions(app))
 
 
@@ -291,8 +292,8 @@ def test_demo_creates_one_account_per_role_with_printed_passwords(runner):
     roles = sorted(line.split()[0] for line in lines)
     assert roles == ["admin", "organiser", "organiser", "planner"]
     email, password = lines[0].split()[1], lines[0].split("hasło: ")[1]
-    assert accounts.authenticate(email, password) is not None
+    assert users.authenticate(email, password) is not None
     again = runner.invoke(args=["demo"]).output
     assert password not in again  # a re-run hands out new passwords
-    ztps7 = accounts.get_user_by_email("organizator.ztps7@demo.invalid")
+    ztps7 = users.get_user_by_email("organizator.ztps7@demo.invalid")
     assert ztps7.area_refs() == ["wroclaw:ZTPS-7"]

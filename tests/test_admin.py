@@ -10,8 +10,11 @@ from tests.conftest import (
     log_in,
     new_suggestion,
 )
-from webgis import accounts, audit, geography, vocabularies
-from webgis.extensions import db
+from webgis.accounts import users
+from webgis.core import audit
+from webgis.core.extensions import db
+from webgis.features import vocabularies
+from webgis.geography import cities
 
 XSS = '<img src=x onerror=alert(1)><script>alert("x")</script>'
 
@@ -57,12 +60,12 @@ def test_organiser_without_areas_is_refused_and_the_form_keeps_its_values(staff_
     assert "co najmniej jeden obszar" in text
     assert 'value="bezobszaru@test.invalid"' in text
     with staff_app.app_context():
-        assert "bezobszaru@test.invalid" not in [u.email for u in accounts.list_users()]
+        assert "bezobszaru@test.invalid" not in [u.email for u in users.list_users()]
 
 
 def test_admin_deactivates_an_account(staff_app):
     with staff_app.app_context():
-        user, _ = accounts.create_user("off@test.invalid", "planner", "Off", PASSWORD)
+        user, _ = users.create_user("off@test.invalid", "planner", "Off", PASSWORD)
         db.session.commit()
         user_id = user.id
     admin = client_as(staff_app, "admin")
@@ -86,17 +89,17 @@ def test_admin_deactivates_an_account(staff_app):
 def test_moving_a_unit_changes_both_areas_at_once(staff_app):
     admin = client_as(staff_app, "admin")
     with staff_app.app_context():
-        city = geography.get_city("krakow")
+        city = cities.get_city("krakow")
         before = {a.code: a.geometry.area for a in city.service_areas}
     # Grzegórzki (II) moves from Filia 6 to Filia 1
     response = post(admin, "/admin/krakow/service-areas", {"unit-2": "F1"})
     assert response.status_code == 303
     try:
         with staff_app.app_context():
-            city = geography.get_city("krakow")
+            city = cities.get_city("krakow")
             after = {a.code: a.geometry.area for a in city.service_areas}
             assert after["F6"] < before["F6"] and after["F1"] > before["F1"]
-            assert [u.name for u in geography.get_service_area(city, "F6").units] == [
+            assert [u.name for u in cities.get_service_area(city, "F6").units] == [
                 "Stare Miasto"
             ]
             assert (
@@ -116,7 +119,7 @@ def test_unknown_area_in_the_assignment_is_refused_and_nothing_moves(staff_app):
     assert response.status_code == 422
     assert "F99" in response.get_data(as_text=True)
     with staff_app.app_context():
-        unit = next(u for u in geography.get_city("krakow").units if u.number == 2)
+        unit = next(u for u in cities.get_city("krakow").units if u.number == 2)
         assert unit.service_area.code == "F6"
 
 
@@ -188,9 +191,9 @@ def test_audit_log_lists_logins_for_admins(staff_app):
 
 def test_display_name_is_escaped_everywhere_it_is_shown(staff_app):
     with staff_app.app_context():
-        accounts.create_user("xss@test.invalid", "planner", XSS, PASSWORD)
+        users.create_user("xss@test.invalid", "planner", XSS, PASSWORD)
         db.session.commit()
-        user_id = accounts.get_user_by_email("xss@test.invalid").id
+        user_id = users.get_user_by_email("xss@test.invalid").id
     client = staff_app.test_client()
     log_in(client, "xss@test.invalid", PASSWORD)
     admin = client_as(staff_app, "admin")

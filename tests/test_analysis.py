@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from webgis import analysis
+from webgis.analysis import choropleth, methods
 
 X, Y = 360_000, 360_000  # central Wrocław in EPSG:2180
 
@@ -33,7 +33,7 @@ def centre_of_a():
 
 
 def test_grid_spreads_each_units_residents_evenly(units):
-    grid = analysis.population_grid(units, cell=500)
+    grid = methods.population_grid(units, cell=500)
     assert len(grid) == 8
     assert grid.groupby("unit")["residents"].sum().to_dict() == {1: 1000, 2: 3000}
     assert sorted(grid.loc[grid["unit"] == 2, "residents"]) == [750] * 4
@@ -41,16 +41,16 @@ def test_grid_spreads_each_units_residents_evenly(units):
 
 def test_coverage_within_400_m_is_unit_a_only(units, centre_of_a):
     # A's cell centres are 353.6 m from the facility; B's nearest are 790.6 m away.
-    table = analysis.unit_indicators(units, centre_of_a, radius=400, cell=500)
+    table = methods.unit_indicators(units, centre_of_a, radius=400, cell=500)
     rows = table.set_index("name")
     assert rows.loc["A", "coverage_share"] == 1.0
     assert rows.loc["B", "coverage_share"] == 0.0
     assert table["covered"].sum() / table["population"].sum() == 0.25
-    assert list(analysis.unserved_units(table)["name"]) == ["B"]
+    assert list(methods.unserved_units(table)["name"]) == ["B"]
 
 
 def test_coverage_within_300_m_is_nobody(units, centre_of_a):
-    table = analysis.unit_indicators(units, centre_of_a, radius=300, cell=500)
+    table = methods.unit_indicators(units, centre_of_a, radius=300, cell=500)
     assert table["coverage_share"].tolist() == [0.0, 0.0]
 
 
@@ -58,14 +58,14 @@ def test_two_step_fca_by_hand(units, centre_of_a):
     # R = 1000 m reaches A's four cells (250 residents each) and B's two western
     # cells (750 each, 790.6 m away): 10 places / 2,500 residents = 0.004 each.
     # Per 1,000 residents: A 4.0; B has half its people in reach, so 2.0.
-    table = analysis.unit_indicators(units, centre_of_a, radius=1000, cell=500)
+    table = methods.unit_indicators(units, centre_of_a, radius=1000, cell=500)
     rows = table.set_index("name")
     assert rows.loc["A", "access_2sfca_per_1k"] == pytest.approx(4.0)
     assert rows.loc["B", "access_2sfca_per_1k"] == pytest.approx(2.0)
 
 
 def test_counts_per_resident_and_places(units, centre_of_a):
-    rows = analysis.unit_indicators(units, centre_of_a, 400, cell=500).set_index("name")
+    rows = methods.unit_indicators(units, centre_of_a, 400, cell=500).set_index("name")
     assert rows.loc["A", "facilities"] == 1 and rows.loc["B", "facilities"] == 0
     assert rows.loc["A", "per_10k"] == pytest.approx(10.0)  # 1 per 1,000 residents
     assert rows.loc["A", "places_per_1k"] == pytest.approx(10.0)
@@ -73,14 +73,14 @@ def test_counts_per_resident_and_places(units, centre_of_a):
 
 def test_unknown_population_is_no_data_not_zero(units, centre_of_a):
     units.loc[1, "population"] = None
-    table = analysis.unit_indicators(units, centre_of_a, 400, cell=500)
+    table = methods.unit_indicators(units, centre_of_a, 400, cell=500)
     b = table.set_index("name").loc["B"]
     assert np.isnan(b["coverage_share"]) and np.isnan(b["per_10k"])
 
 
 def test_service_area_sums_its_units(units, centre_of_a):
-    table = analysis.unit_indicators(units, centre_of_a, radius=1000, cell=500)
-    areas = analysis.area_indicators(table, {1: "Z1", 2: "Z1"}).set_index("area")
+    table = methods.unit_indicators(units, centre_of_a, radius=1000, cell=500)
+    areas = methods.area_indicators(table, {1: "Z1", 2: "Z1"}).set_index("area")
     assert areas.loc["Z1", "population"] == 4000
     assert areas.loc["Z1", "covered"] == 1000 + 1500
     assert areas.loc["Z1", "access_2sfca_per_1k"] == pytest.approx(
@@ -99,30 +99,30 @@ def test_needs_without_a_nearby_resource_of_their_category(units):
         geometry=[Point(X + 200, Y + 100), Point(X + 1900, Y + 800)],
         crs="EPSG:2180",
     )
-    unmet = analysis.unmet_needs(needs, resources, radius=500)
+    unmet = methods.unmet_needs(needs, resources, radius=500)
     assert list(unmet["title"]) == ["n2"]  # a housing resource is no help for health
 
 
 def test_frames_without_crs_are_refused(units, centre_of_a):
     with pytest.raises(ValueError, match="no CRS"):
-        analysis.unit_indicators(
+        methods.unit_indicators(
             units.set_crs(None, allow_override=True), centre_of_a, 400
         )
     with pytest.raises(TypeError, match="GeoDataFrame"):
-        analysis.population_grid(units.drop(columns="geometry"))
+        methods.population_grid(units.drop(columns="geometry"))
 
 
 def test_demo_sanity_shares_and_totals(demo_app):
-    from webgis import geography
+    from webgis.geography import cities
 
     with demo_app.app_context():
-        units = geography.units_frame(geography.get_city("wroclaw"))
+        units = cities.units_frame(cities.get_city("wroclaw"))
     facilities = gpd.GeoDataFrame(
         {"capacity": [20, 30]},
         geometry=[Point(17.0309, 51.1202), Point(17.0450, 51.1230)],
         crs="EPSG:4326",
     )
-    table = analysis.unit_indicators(units, facilities, radius=1000, cell=250)
+    table = methods.unit_indicators(units, facilities, radius=1000, cell=250)
     known = table[table["population"].notna()]
     assert known["coverage_share"].between(0, 1).all()
     assert (
@@ -212,15 +212,15 @@ def test_what_if_a_facility_in_b_by_hand(units, centre_of_a):
     centre_of_b = gpd.GeoDataFrame(
         {"capacity": [30]}, geometry=[Point(X + 1500, Y + 500)], crs="EPSG:2180"
     )
-    grid = analysis.population_grid(units, cell=500)
-    now = analysis.unit_indicators(units, centre_of_a, 400, cell=500, grid=grid)
-    what_if = analysis.unit_indicators(
+    grid = methods.population_grid(units, cell=500)
+    now = methods.unit_indicators(units, centre_of_a, 400, cell=500, grid=grid)
+    what_if = methods.unit_indicators(
         units, pd.concat([centre_of_a, centre_of_b]), 400, cell=500, grid=grid
     )
     assert what_if["access_2sfca_per_1k"].tolist() == pytest.approx([10.0, 10.0])
-    compared = analysis.side_by_side(now, what_if, ["coverage_share"])
+    compared = methods.side_by_side(now, what_if, ["coverage_share"])
     assert compared["coverage_share_change"].tolist() == [0.0, 1.0]
-    before, after = analysis.city_summary(now), analysis.city_summary(what_if)
+    before, after = methods.city_summary(now), methods.city_summary(what_if)
     assert (before["residents"], before["covered"], before["uncovered"]) == (
         4000,
         1000,
@@ -233,8 +233,8 @@ def test_what_if_a_facility_in_b_by_hand(units, centre_of_a):
 
 def test_city_summary_counts_units_without_population_apart(units, centre_of_a):
     units.loc[1, "population"] = None
-    summary = analysis.city_summary(
-        analysis.unit_indicators(units, centre_of_a, 400, cell=500)
+    summary = methods.city_summary(
+        methods.unit_indicators(units, centre_of_a, 400, cell=500)
     )
     assert summary["residents"] == 1000 and summary["units_without_data"] == 1
     assert summary["coverage_share"] == 1.0
@@ -249,32 +249,32 @@ def test_city_summary_counts_units_without_population_apart(units, centre_of_a):
     ],
 )
 def test_classification_by_hand(scheme, k, lower, upper, classes):
-    found = analysis.classify(pd.Series(range(1, 11)), scheme, k)
+    found = choropleth.classify(pd.Series(range(1, 11)), scheme, k)
     assert found.lower == pytest.approx(lower) and found.upper == pytest.approx(upper)
     assert found.of_value.tolist() == classes
 
 
 def test_natural_breaks_find_the_gap():
     values = pd.Series([1, 1, 2, 10, 11, 12])
-    found = analysis.classify(values, "natural_breaks", 2)
+    found = choropleth.classify(values, "natural_breaks", 2)
     assert found.of_value.tolist() == [0, 0, 0, 1, 1, 1]
     assert found.upper == [2, 12]
 
 
 def test_missing_values_are_no_data_and_classes_shrink_to_the_values():
-    found = analysis.classify(pd.Series([5.0, np.nan, 5.0]), "quantiles", 5)
+    found = choropleth.classify(pd.Series([5.0, np.nan, 5.0]), "quantiles", 5)
     assert found.of_value.tolist() == [0, -1, 0] and found.count == 1
-    assert analysis.classify(pd.Series([np.nan]), "quantiles", 5).count == 0
+    assert choropleth.classify(pd.Series([np.nan]), "quantiles", 5).count == 0
     with pytest.raises(ValueError, match="unknown scheme"):
-        analysis.classify(pd.Series([1.0]), "jenks", 3)
+        choropleth.classify(pd.Series([1.0]), "jenks", 3)
 
 
 def test_zeros_get_a_class_of_their_own():
     # Most units often have 0 (nobody covered): they are one class, and the other
     # values share the rest, here quantiles of 1..4 in two classes.
-    found = analysis.classify(pd.Series([0, 0, 0, 1, 2, 3, 4]), "quantiles", 3)
+    found = choropleth.classify(pd.Series([0, 0, 0, 1, 2, 3, 4]), "quantiles", 3)
     assert found.of_value.tolist() == [0, 0, 0, 1, 1, 2, 2]
     assert found.lower == [0, 1, 2.5] and found.upper == [0, 2.5, 4]
     # a change map has losses too: no separate zero class then
-    change = analysis.classify(pd.Series([-2, 0, 0, 3]), "equal_interval", 3)
+    change = choropleth.classify(pd.Series([-2, 0, 0, 3]), "equal_interval", 3)
     assert change.upper == pytest.approx([-0.3333333, 1.3333333, 3])

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from tests.conftest import NADODRZE, client_as, new_feature
-from webgis import coverage, geography
-from webgis.features import Feature, Revision
+from webgis.analysis import coverage
+from webgis.features.models import Feature, Revision
+from webgis.geography import cities
 
 #: A point in Leśnica, far west, which no demo facility covers within 1 km.
 LESNICA = (51.1445, 16.8722)
@@ -23,13 +24,11 @@ def planner(staff_app):
 
 def analyse(app, **query):
     with app.app_context():
-        return coverage.run(
-            geography.get_city("wroclaw"), coverage.AnalysisQuery(**query)
-        )
+        return coverage.run(cities.get_city("wroclaw"), coverage.AnalysisQuery(**query))
 
 
 def saved_rows(app) -> tuple[int, int]:
-    from webgis.extensions import db
+    from webgis.core.extensions import db
 
     with app.app_context():
         return db.session.query(Feature).count(), db.session.query(Revision).count()
@@ -225,7 +224,7 @@ def test_an_absurd_capacity_is_refused_in_the_form(staff_app):
 def test_an_absurd_capacity_already_stored_does_not_break_the_analysis(
     staff_app, planner
 ):
-    from webgis.extensions import db
+    from webgis.core.extensions import db
 
     feature_id, revision_id = new_feature(staff_app, "day_centres", capacity="12")
     try:

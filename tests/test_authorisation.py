@@ -5,9 +5,19 @@ import json
 
 import pytest
 
-from tests.conftest import NADODRZE, client_as, csrf_token, new_feature, new_suggestion
-from webgis import accounts, geography, vocabularies
-from webgis.extensions import db
+import layers
+from tests.conftest import (
+    NADODRZE,
+    client_as,
+    csrf_token,
+    new_feature,
+    new_suggestion,
+    valid_form,
+)
+from webgis.accounts import users
+from webgis.core.extensions import db
+from webgis.features import vocabularies
+from webgis.geography import cities
 
 ROLES = ["anonymous", "organiser_own", "organiser_other", "planner", "admin"]
 LOGIN, OK, DONE, FORBIDDEN, NOT_FOUND = "login", 200, 303, 403, 404
@@ -35,15 +45,14 @@ def planners(code):
     return {**staff(FORBIDDEN), "planner": code, "admin": code}
 
 
-#: A valid new day-support centre in Nadodrze (ZTPS 7).
-CENTRE = {
-    "name": "Świetlica",
-    "facility_type": "day_support_care",
-    "operator": "MOPS Wrocław",
-    "location_precision": "address",
-    "status": "published",
-    "geometry": json.dumps(NADODRZE.__geo_interface__),
-}
+SERVICES = "day_centres"
+
+
+def new_form(ids) -> dict:
+    """A valid new feature of the case's layer in Nadodrze (ZTPS 7)."""
+    return valid_form(ids["spec"])
+
+
 ACCEPT = {
     "accept-title": "Świetlica",
     "accept-description": "",
@@ -124,54 +133,6 @@ CASES = [
     # the finder is public: staff see no drafts there either
     ("draft service", "GET", "/wroclaw/services/{draft}", {}, everyone(NOT_FOUND)),
     ("suggest form", "GET", "/wroclaw/suggest", {}, everyone(OK)),
-    ("layer list", "GET", "/wroclaw/layers/day_centres/", {}, everyone(OK)),
-    ("layer api", "GET", "/api/wroclaw/layers/day_centres", {}, everyone(OK)),
-    ("layer export", "GET", "/wroclaw/layers/day_centres/export.csv", {}, everyone(OK)),
-    ("feature", "GET", "/wroclaw/layers/day_centres/{feature}", {}, everyone(OK)),
-    (
-        "draft",
-        "GET",
-        "/wroclaw/layers/day_centres/{draft}",
-        {},
-        {**staff(OK), "anonymous": NOT_FOUND},
-    ),
-    ("new form", "GET", "/wroclaw/layers/day_centres/new", {}, staff(OK)),
-    (
-        "create",
-        "POST",
-        "/wroclaw/layers/day_centres/new",
-        lambda ids: CENTRE,
-        in_own_area(DONE),
-    ),
-    (
-        "edit form",
-        "GET",
-        "/wroclaw/layers/day_centres/{feature}/edit",
-        {},
-        in_own_area(OK),
-    ),
-    (
-        "edit",
-        "POST",
-        "/wroclaw/layers/day_centres/{feature}/edit",
-        lambda ids: {**CENTRE, "version": "1"},
-        in_own_area(DONE),
-    ),
-    (
-        "archive",
-        "POST",
-        "/wroclaw/layers/day_centres/{feature}/status",
-        {"status": "archived"},
-        in_own_area(DONE),
-    ),
-    ("history", "GET", "/wroclaw/layers/day_centres/{feature}/history", {}, staff(OK)),
-    (
-        "restore version",
-        "POST",
-        "/wroclaw/layers/day_centres/{feature}/history/{revision}",
-        {},
-        in_own_area(DONE),
-    ),
     ("analysis", "GET", "/wroclaw/analysis", {}, planners(OK)),
     (
         "analysis export",
@@ -182,42 +143,109 @@ CASES = [
     ),
     ("analysis png", "GET", "/wroclaw/analysis/map.png", {}, planners(OK)),
 ]
+#: The routes of a layer, checked for every registered layer ({layer}).
+LAYER_CASES = [
+    ("layer list", "GET", "/wroclaw/layers/{layer}/", {}, everyone(OK)),
+    ("layer api", "GET", "/api/wroclaw/layers/{layer}", {}, everyone(OK)),
+    ("layer schema", "GET", "/api/layers/{layer}/schema", {}, everyone(OK)),
+    ("layer export", "GET", "/wroclaw/layers/{layer}/export.csv", {}, everyone(OK)),
+    ("feature", "GET", "/wroclaw/layers/{layer}/{feature}", {}, everyone(OK)),
+    (
+        "draft",
+        "GET",
+        "/wroclaw/layers/{layer}/{draft}",
+        {},
+        {**staff(OK), "anonymous": NOT_FOUND},
+    ),
+    ("new form", "GET", "/wroclaw/layers/{layer}/new", {}, staff(OK)),
+    (
+        "create",
+        "POST",
+        "/wroclaw/layers/{layer}/new",
+        lambda ids: new_form(ids),
+        in_own_area(DONE),
+    ),
+    (
+        "edit form",
+        "GET",
+        "/wroclaw/layers/{layer}/{feature}/edit",
+        {},
+        in_own_area(OK),
+    ),
+    (
+        "edit",
+        "POST",
+        "/wroclaw/layers/{layer}/{feature}/edit",
+        lambda ids: {**new_form(ids), "version": "1"},
+        in_own_area(DONE),
+    ),
+    (
+        "archive",
+        "POST",
+        "/wroclaw/layers/{layer}/{feature}/status",
+        {"status": "archived"},
+        in_own_area(DONE),
+    ),
+    ("history", "GET", "/wroclaw/layers/{layer}/{feature}/history", {}, staff(OK)),
+    (
+        "restore version",
+        "POST",
+        "/wroclaw/layers/{layer}/{feature}/history/{revision}",
+        {},
+        in_own_area(DONE),
+    ),
+]
 MATRIX = [
     pytest.param(role, case, id=f"{case[0]}-{role}")
     for case, role in itertools.product(CASES, ROLES)
+] + [
+    pytest.param(
+        role,
+        (f"{name} {layer}", method, url.replace("{layer}", layer), *rest),
+        id=f"{name}-{layer}-{role}",
+    )
+    for layer in layers.discover()
+    for (name, method, url, *rest), role in itertools.product(LAYER_CASES, ROLES)
 ]
 
 
-def fresh_ids(app) -> dict[str, int]:
+def fresh_ids(app, layer: str, wanted: str) -> dict:
+    """Ids made afresh for one case: only those its URL and form name."""
+    ids: dict = {"spec": app.extensions["webgis.layers"][layer]}
     with app.app_context():
-        user, _ = accounts.create_user(
-            f"t{accounts.generate_password()[:8].lower()}@test.invalid", "planner"
-        )
-        db.session.commit()
-        term = vocabularies.terms("category")[-1]
-        empty = geography.add_service_area(
-            geography.get_city("krakow"), f"E{user.id}", f"Pusta {user.id}"
-        )
-        ids = {"user": user.id, "term": term.id, "area": empty.code}
-    feature, revision = new_feature(app)
-    draft, _ = new_feature(app, status="draft")
-    return {
-        **ids,
-        "suggestion": new_suggestion(app),
-        "feature": feature,
-        "revision": revision,
-        "draft": draft,
-    }
+        if "{user}" in wanted or "{area}" in wanted:
+            user, _ = users.create_user(
+                f"t{users.generate_password()[:8].lower()}@test.invalid", "planner"
+            )
+            db.session.commit()
+            ids["user"] = user.id
+            ids["area"] = cities.add_service_area(
+                cities.get_city("krakow"), f"E{user.id}", f"Pusta {user.id}"
+            ).code
+        if "{term}" in wanted:
+            ids["term"] = vocabularies.terms("category")[-1].id
+    spec = ids["spec"]
+    # A feature the public may see (needs only when shown publicly).
+    public = dict([spec.public_when]) if spec.public_when else {}
+    if "{feature}" in wanted or "{revision}" in wanted:
+        ids["feature"], ids["revision"] = new_feature(app, layer, **public)
+    if "{draft}" in wanted:
+        ids["draft"], _ = new_feature(app, layer, status="draft")
+    if "{suggestion}" in wanted:
+        ids["suggestion"] = new_suggestion(app)
+    return ids
 
 
 def fill(value: str, ids: dict) -> str:
-    return value.format(**ids)
+    return value.format(**{k: v for k, v in ids.items() if k != "spec"})
 
 
 @pytest.mark.parametrize(("role", "case"), MATRIX)
 def test_authorisation_matrix(staff_app, role, case):
     name, method, url, data, expected = case
-    ids = fresh_ids(staff_app)
+    # The finder's routes need a service: a feature of the day-support layer.
+    layer = url.split("/layers/")[1].split("/")[0] if "/layers/" in url else SERVICES
+    ids = fresh_ids(staff_app, layer, url + json.dumps(data, default=str))
     client = client_as(staff_app, role)
     url = fill(url, ids)
     if method == "GET":
@@ -239,6 +267,7 @@ def test_authorisation_matrix(staff_app, role, case):
 def test_matrix_covers_every_staff_route(staff_app):
     adapter = staff_app.url_map.bind("localhost")
     ids = {
+        "layer": "any",
         "suggestion": 1,
         "user": 1,
         "term": 1,
@@ -249,7 +278,7 @@ def test_matrix_covers_every_staff_route(staff_app):
     }
     covered = {
         adapter.match(fill(url, ids).split("?")[0], method=method)[0]
-        for _name, method, url, _data, _expected in CASES
+        for _name, method, url, _data, _expected in CASES + LAYER_CASES
     }
     protected = {
         rule.endpoint

@@ -10,8 +10,8 @@ import pytest
 from shapely.geometry import Polygon, box
 
 from tests.conftest import BOUNDARIES_DIR, WROCLAW_X, WROCLAW_Y, two_units, write
-from webgis.boundaries import clean_name, prepare_units, read_boundary_file
-from webgis.errors import ImportRefused
+from webgis.core.errors import ImportRefused
+from webgis.geography.boundaries import clean_name, prepare_units, read_boundary_file
 
 
 def load(path, crs=None, **fields):

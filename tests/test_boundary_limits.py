@@ -15,11 +15,11 @@ import shapely
 from shapely.geometry import Polygon
 
 from tests.conftest import BOUNDARIES_DIR, WROCLAW_X, WROCLAW_Y, two_units, write
-from webgis import boundaries
-from webgis.boundaries import prepare_units, read_boundary_file
-from webgis.errors import ImportRefused
-from webgis.extensions import db
-from webgis.models import Unit
+from webgis.core.errors import ImportRefused
+from webgis.core.extensions import db
+from webgis.geography import boundaries
+from webgis.geography.boundaries import prepare_units, read_boundary_file
+from webgis.geography.models import Unit
 
 
 def circle(x: float, y: float, vertices: int, radius: float = 400) -> Polygon:

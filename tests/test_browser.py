@@ -193,12 +193,13 @@ def test_admin_pages_render_without_errors(page, live_url):
 
 
 def test_organiser_accepts_a_suggestion_from_the_queue(page, live_url, request):
-    from webgis import geography, moderation
+    from webgis.features import moderation
+    from webgis.geography import cities
 
     app = request.getfixturevalue("live_app")
     with app.app_context():
         moderation.submit_suggestion(
-            geography.get_city("wroclaw"),
+            cities.get_city("wroclaw"),
             "needs_resources",
             NADODRZE,
             {

@@ -17,10 +17,12 @@ from tests.conftest import (
     new_feature,
     new_suggestion,
 )
-from webgis import accounts, audit, vocabularies
-from webgis.extensions import db
-from webgis.features import Feature, Revision
-from webgis.models import ServiceArea
+from webgis.accounts import users
+from webgis.core import audit
+from webgis.core.extensions import db
+from webgis.features import vocabularies
+from webgis.features.models import Feature, Revision
+from webgis.geography.models import ServiceArea
 
 CENTRE = {
     "name": "Świetlica „Pod Dębem”",
@@ -39,15 +41,14 @@ def state(app) -> tuple:
             db.session.scalar(sa.select(sa.func.count(Feature.id))),
             db.session.scalar(sa.select(sa.func.sum(Feature.version))),
             db.session.scalar(sa.select(sa.func.count(Revision.id))),
-            db.session.scalar(sa.select(sa.func.count(accounts.User.id))),
+            db.session.scalar(sa.select(sa.func.count(users.User.id))),
             db.session.scalar(sa.select(sa.func.count(ServiceArea.id))),
             tuple(
                 (t.label_pl, t.active)
                 for t in vocabularies.terms("need_source", include_inactive=True)
             ),
             tuple(
-                (u.email, u.password_hash, u.role, u.active)
-                for u in accounts.list_users()
+                (u.email, u.password_hash, u.role, u.active) for u in users.list_users()
             ),
         )
 
@@ -57,7 +58,7 @@ def post_urls(app) -> list[tuple[str, dict]]:
     feature_id, revision_id = new_feature(app, "day_centres", NADODRZE)
     suggestion = new_suggestion(app)
     with app.app_context():
-        user_id = accounts.get_user_by_email(STAFF["planner"][0]).id
+        user_id = users.get_user_by_email(STAFF["planner"][0]).id
         term = vocabularies.terms("need_source")[0]
         term_form = {
             "term_id": str(term.id),

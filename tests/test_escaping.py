@@ -90,7 +90,7 @@ def _tags(html: str) -> str:
 
 
 def test_a_vocabulary_label_with_markup_is_shown_as_text(staff_app):
-    from webgis import vocabularies
+    from webgis.features import vocabularies
 
     with staff_app.app_context():
         term = next(

@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import Point
 
 from tests.conftest import client_as, new_feature
-from webgis import export
-from webgis.extensions import db
-from webgis.features import Feature
+from webgis.core.extensions import db
+from webgis.features import export
+from webgis.features.models import Feature
 
 #: Every first character OWASP lists for CSV injection, each starting a real attack.
 ATTACKS = {

@@ -12,18 +12,20 @@ from flask_login import AnonymousUserMixin
 from shapely.geometry import Point, Polygon, box
 
 from tests.conftest import NADODRZE, OLBIN, STAFF, valid_form
-from webgis import accounts, feature_store, geography
-from webgis.errors import Forbidden, Invalid
-from webgis.extensions import db
-from webgis.features import Feature, Revision
-from webgis.validation import MAX_FEATURE_VERTICES
+from webgis.accounts import users
+from webgis.core.errors import Forbidden, Invalid
+from webgis.core.extensions import db
+from webgis.features import store
+from webgis.features.models import Feature, Revision
+from webgis.features.validation import MAX_FEATURE_VERTICES
+from webgis.geography import cities
 
 #: Kraków's main square: a real place, but not in Wrocław.
 KRAKOW = Point(19.9373, 50.0617)
 
 
 def user(role: str):
-    return accounts.get_user_by_email(STAFF[role][0])
+    return users.get_user_by_email(STAFF[role][0])
 
 
 def pal(name: str) -> Feature:
@@ -58,9 +60,9 @@ def count() -> tuple[int, int]:
 
 def test_a_point_belongs_to_the_area_that_contains_it(staff_app):
     with staff_app.app_context():
-        city = geography.get_city("wroclaw")
-        assert [a.code for a in geography.areas_of(city, NADODRZE)] == ["ZTPS-7"]
-        assert [a.code for a in geography.areas_of(city, OLBIN)] == ["ZTPS-8"]
+        city = cities.get_city("wroclaw")
+        assert [a.code for a in cities.areas_of(city, NADODRZE)] == ["ZTPS-7"]
+        assert [a.code for a in cities.areas_of(city, OLBIN)] == ["ZTPS-8"]
 
 
 @pytest.mark.parametrize(
@@ -71,7 +73,7 @@ def test_a_programme_belongs_only_to_the_team_whose_units_it_is_made_of(
 ):
     """A shared border line with ZTPS 7 is not membership."""
     with staff_app.app_context():
-        city = geography.get_city("wroclaw")
+        city = cities.get_city("wroclaw")
         programme = pal(name)
         touching = [
             a.code
@@ -79,18 +81,18 @@ def test_a_programme_belongs_only_to_the_team_whose_units_it_is_made_of(
             if a.geometry.intersects(programme.geometry)
         ]
         assert "ZTPS-7" in touching  # the review's case: neighbours share a border
-        assert [a.code for a in geography.areas_of(city, programme.geometry)] == [owner]
+        assert [a.code for a in cities.areas_of(city, programme.geometry)] == [owner]
 
 
 def test_an_area_reaching_well_into_a_neighbour_belongs_to_both(staff_app):
     with staff_app.app_context():
-        city = geography.get_city("wroclaw")
+        city = cities.get_city("wroclaw")
         seven, eight = (
-            geography.get_service_area(city, code) for code in ("ZTPS-7", "ZTPS-8")
+            cities.get_service_area(city, code) for code in ("ZTPS-7", "ZTPS-8")
         )
         border = seven.geometry.intersection(eight.geometry).representative_point()
         straddling = border.buffer(0.003)  # about 400 m across the border
-        codes = {a.code for a in geography.areas_of(city, straddling)}
+        codes = {a.code for a in cities.areas_of(city, straddling)}
         assert {"ZTPS-7", "ZTPS-8"} <= codes
 
 
@@ -105,19 +107,17 @@ def test_an_organiser_cannot_change_a_neighbours_programme_through_the_store(
         organiser = user("organiser_own")
         programme = pal(name)
         version, before = programme.version, count()
-        assert not feature_store.can_edit(organiser, programme)
+        assert not store.can_edit(organiser, programme)
         changed = {**programme.properties, "description": "Przejęte"}
         with pytest.raises(Forbidden):
-            feature_store.update(
-                organiser, programme, version, None, changed, programme.status
-            )
+            store.update(organiser, programme, version, None, changed, programme.status)
         with pytest.raises(Forbidden):
-            feature_store.set_status(organiser, programme, "archived")
+            store.set_status(organiser, programme, "archived")
         first = db.session.scalar(
             sa.select(Revision.id).where(Revision.feature_id == programme.id)
         )
         with pytest.raises(Forbidden):
-            feature_store.restore_revision(organiser, programme, first)
+            store.restore_revision(organiser, programme, first)
         db.session.refresh(programme)
         assert programme.version == version and count() == before
         assert programme.properties["description"] != "Przejęte"
@@ -143,11 +143,11 @@ def test_the_store_refuses_a_new_feature_from_someone_not_allowed(
     staff_app, who, place
 ):
     with staff_app.app_context():
-        city, before = geography.get_city("wroclaw"), count()
+        city, before = cities.get_city("wroclaw"), count()
         author = user(who) if who else AnonymousUserMixin()
         spec = spec_of(staff_app, "day_centres")
         with pytest.raises(Forbidden):
-            feature_store.create(
+            store.create(
                 author, city, spec, place, centre_properties(staff_app), "draft"
             )
         assert count() == before
@@ -196,9 +196,9 @@ def test_the_store_refuses_a_geometry_a_form_would_refuse(staff_app, geometry):
 def refusal(app, layer, geometry, properties) -> dict[str, str]:
     """The store's messages for a planner's new feature; nothing may be written."""
     with app.app_context():
-        city, before = geography.get_city("wroclaw"), count()
+        city, before = cities.get_city("wroclaw"), count()
         with pytest.raises(Invalid) as refused:
-            feature_store.create(
+            store.create(
                 user("planner"),
                 city,
                 spec_of(app, layer),
@@ -212,9 +212,9 @@ def refusal(app, layer, geometry, properties) -> dict[str, str]:
 
 def test_the_store_keeps_declared_fields_only(staff_app):
     with staff_app.app_context():
-        feature = feature_store.create(
+        feature = store.create(
             user("planner"),
-            geography.get_city("wroclaw"),
+            cities.get_city("wroclaw"),
             spec_of(staff_app, "day_centres"),
             NADODRZE,
             centre_properties(staff_app, client_surname="Kowalski", capacity="12"),

@@ -9,20 +9,20 @@ import re
 import pytest
 from shapely.geometry import Point, Polygon, box
 
+import layers
 from tests.conftest import (
     NADODRZE,
     OLBIN,
-    STAFF,
     client_as,
     csrf_token,
     new_feature,
     valid_form,
 )
-from webgis import create_app
-from webgis.extensions import db
-from webgis.features import Feature
+from webgis.core.extensions import db
+from webgis.features.models import Feature
 
-LAYERS = ["day_centres", "needs_resources", "pal", "partnerships"]
+#: Every registered layer: a new layer is tested without editing this file.
+LAYERS = list(layers.discover())
 KRAKOW = Point(19.9373, 50.0617)
 
 
@@ -331,51 +331,8 @@ def test_demo_shows_documented_facts_with_their_precision(demo_app):
     assert "przykład / sample" in samples
 
 
-def test_a_new_layer_is_one_module(tmp_path, monkeypatch):
-    package = tmp_path / "extra_layers"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "benches.py").write_text(
-        "from layers import N_, FieldSpec, LayerSpec\n"
-        "LAYER = LayerSpec(key='benches', title=N_('Ławki'), geometry_type='Point',\n"
-        "    fields=(FieldSpec('name', N_('Nazwa'), required=True, listed=True),))\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
-            "WEBGIS_LAYER_PACKAGES": ("layers", "extra_layers"),
-            "SECRET_KEY": "t",
-        }
-    )
-    from tests.conftest import BOUNDARIES_DIR, PASSWORD, add_staff, log_in
-    from webgis.demo import load_demo
-
-    with app.app_context():
-        load_demo(BOUNDARIES_DIR)
-        add_staff()
-        db.session.remove()
-    client = app.test_client()
-    log_in(client, STAFF["organiser_own"][0], PASSWORD)
-    assert client.get("/wroclaw/layers/benches/").status_code == 200
-    assert 'name="name"' in client.get("/wroclaw/layers/benches/new").get_data(
-        as_text=True
-    )
-    data = {
-        "name": "Ławka przy Rydygiera",
-        "location_precision": "street",
-        "status": "published",
-        "geometry": json.dumps(NADODRZE.__geo_interface__),
-    }
-    assert submit(client, "/wroclaw/layers/benches/new", data).status_code == 303
-    api = app.test_client().get("/api/wroclaw/layers/benches").get_json(force=True)
-    assert api["features"][0]["properties"]["name"] == "Ławka przy Rydygiera"
-    assert "Ławki" in app.test_client().get("/wroclaw/map").get_data(as_text=True)
-
-
-def read_export(data: bytes, fmt: str, tmp_path) -> list[str]:
-    """The feature names in a downloaded export."""
+def read_export(data: bytes, fmt: str, tmp_path, column: str) -> list[str]:
+    """The feature titles (``column``) in a downloaded export."""
     import csv
     import io
 
@@ -383,26 +340,30 @@ def read_export(data: bytes, fmt: str, tmp_path) -> list[str]:
 
     if fmt == "csv":
         return [
-            r["name"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+            r[column] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
         ]
     path = tmp_path / f"export.{fmt}"
     path.write_bytes(data)
     frame = gpd.read_file(path)
     assert frame.crs.to_epsg() == 4326
-    return list(frame["name"])
+    return list(frame[column])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
-def test_export_holds_what_the_visitor_may_see(staff_app, fmt, tmp_path):
-    new_feature(staff_app, name=f"Eksport {fmt} publiczny")
-    new_feature(staff_app, name=f"Eksport {fmt} szkic", status="draft")
-    url = f"/wroclaw/layers/day_centres/export.{fmt}?q=eksport+{fmt}"
-    public = staff_app.test_client().get(url)
-    assert public.status_code == 200
-    assert "attachment" in public.headers["Content-Disposition"]
-    assert read_export(public.data, fmt, tmp_path) == [f"Eksport {fmt} publiczny"]
+@pytest.mark.parametrize("layer", LAYERS)
+def test_export_holds_what_the_visitor_may_see(staff_app, layer, fmt, tmp_path):
+    spec = spec_of(staff_app, layer)
+    title = spec.title_field
+    public = dict([spec.public_when]) if spec.public_when else {}
+    new_feature(staff_app, layer, **{title: f"Eksport {fmt} publiczny", **public})
+    new_feature(staff_app, layer, status="draft", **{title: f"Eksport {fmt} szkic"})
+    url = f"/wroclaw/layers/{layer}/export.{fmt}?q=eksport+{fmt}"
+    found = staff_app.test_client().get(url)
+    assert found.status_code == 200
+    assert "attachment" in found.headers["Content-Disposition"]
+    assert read_export(found.data, fmt, tmp_path, title) == [f"Eksport {fmt} publiczny"]
     staff = client_as(staff_app, "planner").get(url)
-    assert sorted(read_export(staff.data, fmt, tmp_path)) == [
+    assert sorted(read_export(staff.data, fmt, tmp_path, title)) == [
         f"Eksport {fmt} publiczny",
         f"Eksport {fmt} szkic",
     ]
@@ -421,3 +382,45 @@ def test_an_unreadable_version_is_a_conflict_not_an_error(staff_app):
     response = submit(client, url, data)
     assert response.status_code == 409
     assert "Ktoś zmienił" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layer_publishes_the_schema_of_its_public_fields(staff_app, layer):
+    schema = staff_app.test_client().get(f"/api/layers/{layer}/schema").get_json()
+    spec = spec_of(staff_app, layer)
+    public = {f.name for f in spec.all_fields if f.public}
+    assert set(schema["properties"]) == public
+    assert "data_source" not in schema["properties"]
+    for spec_field in spec.all_fields:
+        if spec_field.kind == "int" and spec_field.public:
+            assert schema["properties"][spec_field.name]["type"] == "integer"
+            assert schema["properties"][spec_field.name]["maximum"] > 0
+
+
+def test_an_unknown_layer_has_no_schema(staff_app):
+    assert staff_app.test_client().get("/api/layers/casinos/schema").status_code == 404
+
+
+def test_history_reads_as_text_and_reordering_is_no_change(staff_app):
+    feature_id, _ = new_feature(
+        staff_app,
+        "day_centres",
+        target_groups=["seniors", "homeless"],
+        opening_hours={"mon": [["08:00", "16:00"]]},
+    )
+    client = client_as(staff_app, "planner")
+    edit_url = f"/wroclaw/layers/day_centres/{feature_id}/edit"
+    form = {
+        **valid_form(spec_of(staff_app, "day_centres")),
+        "version": "1",
+        "target_groups": ["homeless", "seniors"],  # the same groups, reordered
+        "opening_hours-mon": "08:00-16:00",
+        "opening_hours-tue": "10:00-12:00",
+    }
+    assert submit(client, edit_url, form).status_code == 303
+    history = client.get(f"/wroclaw/layers/day_centres/{feature_id}/history")
+    text = history.get_data(as_text=True)
+    assert "wtorek 10:00–12:00" in text  # hours as text, not {'tue': …}
+    assert "[[" not in text and "{&#39;" not in text
+    newest = text.split('class="history"')[1].split("</li>")[0]
+    assert "Grupy docelowe" not in newest  # reordering the groups changed nothing

@@ -7,7 +7,8 @@ import pytest
 from shapely.geometry import Point
 
 from tests.conftest import NADODRZE, OLBIN, client_as, new_feature, new_suggestion
-from webgis import finder, finder_query
+from webgis.finder import questions, search
+from webgis.geography.boundaries import metric_transformer
 
 #: About 1 km east and 2 km east of Nadodrze's point, still in Wrocław.
 EAST_1KM = Point(NADODRZE.x + 0.0143, NADODRZE.y)
@@ -42,11 +43,11 @@ def titles(client, url) -> list[str]:
     ],
 )
 def test_is_open_reads_structured_hours(day, time, expected):
-    assert finder.is_open(HOURS, day, time) is expected
+    assert search.is_open(HOURS, day, time) is expected
 
 
 def test_no_hours_means_not_known_to_be_open():
-    assert finder.is_open(None, "mon", "10:00") is False
+    assert search.is_open(None, "mon", "10:00") is False
 
 
 PLACES = {
@@ -68,7 +69,7 @@ PLACES = {
     ],
 )
 def test_a_typed_place_is_found_ignoring_case_and_diacritics(typed, expected):
-    assert finder_query.find_place(typed, PLACES) == expected
+    assert questions.find_place(typed, PLACES) == expected
 
 
 @pytest.mark.parametrize(
@@ -84,12 +85,12 @@ def test_a_typed_place_is_found_ignoring_case_and_diacritics(typed, expected):
     ],
 )
 def test_languages_are_found_in_free_text(languages, wanted, expected):
-    assert finder.speaks({"languages": languages}, wanted) is expected
+    assert search.speaks({"languages": languages}, wanted) is expected
 
 
 def test_distances_are_in_metres():
     service = Service(EAST_1KM)
-    [metres] = finder.distances_from((NADODRZE.y, NADODRZE.x), [service])
+    [metres] = search.distances_from((NADODRZE.y, NADODRZE.x), [service])
     assert 980 < metres < 1020
 
 
@@ -97,14 +98,14 @@ class Service:
     """Just the coordinates :func:`finder.distances_from` reads."""
 
     def __init__(self, point):
-        self.x, self.y = finder.METRIC.transform(point.x, point.y)
+        self.x, self.y = metric_transformer().transform(point.x, point.y)
 
 
 def test_page_of_clamps_to_the_last_page():
     hits = list(range(60))
-    assert finder.page_of(hits, 1, 25) == (hits[:25], 1, 3)
-    assert finder.page_of(hits, 9, 25) == (hits[50:], 3, 3)
-    assert finder.page_of([], 1, 25) == ([], 1, 1)
+    assert search.page_of(hits, 1, 25) == (hits[:25], 1, 3)
+    assert search.page_of(hits, 9, 25) == (hits[50:], 3, 3)
+    assert search.page_of([], 1, 25) == ([], 1, 1)
 
 
 # -- through the web ------------------------------------------------------------------
@@ -240,16 +241,18 @@ def test_open_now_uses_the_time_given(staff_app):
     word = token()
     new_feature(staff_app, name=f"Teraz {word}", opening_hours=HOURS)
     with staff_app.test_request_context():
-        from webgis import geography, layer_registry, vocabularies
+        from webgis.core.registry import layer_registry
+        from webgis.features import vocabularies
+        from webgis.geography import cities
 
-        city = geography.get_city("wroclaw")
+        city = cities.get_city("wroclaw")
         keys = {
             v: {t.key for t in vocabularies.terms(v)}
-            for v in finder_query.VOCABULARY_FILTERS.values()
+            for v in questions.VOCABULARY_FILTERS.values()
         }
         args = {"q": word, "open": "now"}
         for now, expected in [(("sat", "11:00"), 1), (("sat", "14:00"), 0)]:
-            result = finder.find(city, layer_registry(), args, keys, now=now)
+            result = search.find(city, layer_registry(), args, keys, now=now)
             assert len(result.hits) == expected
 
 
@@ -377,7 +380,7 @@ def test_service_page_shows_the_facts_and_structured_data(staff_app):
 
 def label(vocabulary: str, key: str) -> str:
     """The Polish label of a vocabulary term as stored (needs an app context)."""
-    from webgis import vocabularies
+    from webgis.features import vocabularies
 
     return next(t.label_pl for t in vocabularies.terms(vocabulary) if t.key == key)
 
@@ -393,7 +396,7 @@ def test_every_page_of_results_is_reachable(client):
     page = client.get("/wroclaw/services").get_data(as_text=True)
     total = int(re.search(r"Znaleziono: (\d+)", page).group(1))
     seen = []
-    for number in range(1, total // finder.PAGE_SIZE + 2):
+    for number in range(1, total // search.PAGE_SIZE + 2):
         seen += titles(client, f"/wroclaw/services?page={number}")
     assert len(seen) == total
 

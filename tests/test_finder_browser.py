@@ -213,7 +213,7 @@ def other_site(html: str):
 
 
 def test_a_resident_suggests_a_resource_by_clicking_the_map(page, live_url, live_app):
-    from webgis import moderation
+    from webgis.features import moderation
 
     page.goto(f"{live_url}/wroclaw/suggest")
     page.get_by_label("Co zgłaszasz?").select_option("resource")
@@ -227,9 +227,9 @@ def test_a_resident_suggests_a_resource_by_clicking_the_map(page, live_url, live
     page.get_by_role("button", name="Wyślij propozycję").click()
     expect(page.get_by_text("Dziękujemy.")).to_be_visible()
     with live_app.app_context():
-        from webgis import accounts
+        from webgis.accounts import users
 
-        planner = accounts.get_user_by_email("planner@test.invalid")
+        planner = users.get_user_by_email("planner@test.invalid")
         titles = [f.title for f in moderation.queue(planner)]
     assert "Darmowa pralnia w piwnicy parafii" in titles
     assert page.errors == []

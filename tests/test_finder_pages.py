@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NADODRZE, client_as, csrf_token
-from webgis.extensions import db, limiter
-from webgis.features import Feature
+from webgis.core.extensions import db, limiter
+from webgis.features.models import Feature
 
 
 def test_only_the_embed_may_be_framed(client):
@@ -216,3 +216,23 @@ def test_suggestions_are_rate_limited_per_address(staff_app, fresh_limits):
     # A resident is told what happened, not shown the staff sign-in form.
     text = responses[-1].get_data(as_text=True)
     assert "Zbyt wiele prób" in text and "logowania" not in text
+
+
+def test_a_small_finder_cache_never_loses_services(staff_app):
+    """Evicting derived services while a search fills the cache drops none of them."""
+    import re
+
+    from webgis.finder.search import ServiceCache
+
+    def found() -> int:
+        page = staff_app.test_client().get("/wroclaw/services").get_data(as_text=True)
+        return int(re.search(r"Znaleziono: (\d+)", page).group(1))
+
+    everything = found()
+    assert everything > 3
+    kept = staff_app.extensions["webgis.finder_cache"]
+    staff_app.extensions["webgis.finder_cache"] = ServiceCache(3)
+    try:
+        assert [found(), found()] == [everything, everything]
+    finally:
+        staff_app.extensions["webgis.finder_cache"] = kept

@@ -26,15 +26,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import BACKENDS, client_as, demo_database
-from webgis import coverage, export, finder_query
-from webgis.accounts import User
-from webgis.extensions import db
-from webgis.features import STATUSES, Feature
-from webgis.forms import SCHEME_LABELS
-from webgis.models import City, ServiceArea, Unit
-from webgis.validation import WEEKDAYS
-from webgis.views.analysis import TABLE_TITLES, VIEW_TITLES
-from webgis.vocabularies import VocabularyTerm
+from webgis.accounts.users import User
+from webgis.analysis import coverage
+from webgis.analysis.tables import TABLE_TITLES, VIEW_TITLES
+from webgis.core.extensions import db
+from webgis.features import export
+from webgis.features.kinds import WEEKDAYS
+from webgis.features.models import STATUSES, Feature
+from webgis.features.vocabularies import VocabularyTerm
+from webgis.finder import questions
+from webgis.geography.models import City, ServiceArea, Unit
+from webgis.web.forms import SCHEME_LABELS
 
 #: A variable in a rule, e.g. ``<int:feature_id>``: its name is the group.
 VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -202,7 +204,7 @@ def query_values(app) -> tuple[str, ...]:
         *terms,
         *STATUSES,
         *WEEKDAYS,
-        *finder_query.LANGUAGES,
+        *questions.LANGUAGES,
         *coverage.INDICATORS,
         *SCHEME_LABELS,
         *VIEW_TITLES,
@@ -453,4 +455,4 @@ def test_unicode_and_huge_numbers_in_the_finder_url_are_ignored(fuzz_app, url, s
     ],
 )
 def test_positive_number_takes_ascii_digits_only(text, number):
-    assert finder_query.positive_number(text, 3600) == number
+    assert questions.positive_number(text, 3600) == number

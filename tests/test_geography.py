@@ -8,12 +8,12 @@ import shapely
 from shapely.geometry import box
 
 from tests.conftest import BOUNDARIES_DIR, client_as, post_form, two_units, write
-from webgis import geography
-from webgis.boundaries import METRIC_CRS
-from webgis.errors import WebgisError
-from webgis.extensions import db
-from webgis.models import City, ServiceArea, Unit
-from webgis.service_areas import is_area_code
+from webgis.core.errors import WebgisError
+from webgis.core.extensions import db
+from webgis.geography import cities
+from webgis.geography.boundaries import METRIC_CRS
+from webgis.geography.models import City, ServiceArea, Unit
+from webgis.geography.service_areas import is_area_code
 
 SHARED_CSV = BOUNDARIES_DIR / "service-areas.csv"
 
@@ -21,7 +21,7 @@ SHARED_CSV = BOUNDARIES_DIR / "service-areas.csv"
 def city_state(code):
     """What a user would see of a city: units with their areas, and area geometries."""
     db.session.expire_all()
-    city = geography.get_city(code)
+    city = cities.get_city(code)
     units = {
         u.number: (
             u.name,
@@ -42,18 +42,18 @@ def metric_area(geometries):
 
 def test_demo_builds_ten_ztps_and_nine_filie(demo_app):
     with demo_app.app_context():
-        wroclaw, krakow = geography.get_city("wroclaw"), geography.get_city("krakow")
+        wroclaw, krakow = cities.get_city("wroclaw"), cities.get_city("krakow")
         assert len(wroclaw.units) == 48 and len(wroclaw.service_areas) == 10
         assert len(krakow.units) == 18 and len(krakow.service_areas) == 9
         assert all(u.service_area is not None for u in wroclaw.units + krakow.units)
-        f6 = geography.get_service_area(krakow, "F6")
+        f6 = cities.get_service_area(krakow, "F6")
         assert [u.name for u in f6.units] == ["Stare Miasto", "Grzegórzki"]
 
 
 def test_union_of_service_areas_equals_union_of_units(demo_app):
     with demo_app.app_context():
         for code in ("wroclaw", "krakow"):
-            city = geography.get_city(code)
+            city = cities.get_city(code)
             units = metric_area([shapely.union_all([u.geometry for u in city.units])])
             areas = metric_area(
                 [shapely.union_all([a.geometry for a in city.service_areas])]
@@ -63,14 +63,14 @@ def test_union_of_service_areas_equals_union_of_units(demo_app):
 
 def test_service_area_population_sums_its_units(demo_app):
     with demo_app.app_context():
-        krakow = geography.get_city("krakow")
-        f6 = geography.get_service_area(krakow, "F6")
+        krakow = cities.get_city("krakow")
+        f6 = cities.get_service_area(krakow, "F6")
         assert f6.population == sum(u.population for u in f6.units) > 0
 
 
 def test_unknown_population_stays_unknown_not_zero(demo_app):
     with demo_app.app_context():
-        units = geography.units_frame(geography.get_city("wroclaw"))
+        units = cities.units_frame(cities.get_city("wroclaw"))
         oltaszyn = units[units["name"] == "Ołtaszyn"].iloc[0]
         assert oltaszyn["population"] is None
 
@@ -111,7 +111,7 @@ def test_cli_builds_a_third_city_without_code_changes(runner, tmp_path):
     )
     result = runner.invoke(args=["service-areas", "import", "olawa", str(csv)])
     assert result.exit_code == 0, result.output
-    area = geography.get_service_area(geography.get_city("olawa"), "R1")
+    area = cities.get_service_area(cities.get_city("olawa"), "R1")
     assert area.population == 4000
     assert metric_area([area.geometry]) == pytest_approx(2_000_000, rel=1e-3)
 
@@ -187,7 +187,7 @@ def test_reimport_replaces_units_and_keeps_assignments(runner, tmp_path):
     assert result.exit_code == 0, result.output
     units, _ = city_state("testowo")
     assert units == {1: ("Północ Nowa", 1500, "A"), 2: ("Południe", 3000, "B")}
-    area_a = geography.get_service_area(geography.get_city("testowo"), "A")
+    area_a = cities.get_service_area(cities.get_city("testowo"), "A")
     assert metric_area([area_a.geometry]) == pytest_approx(1_500_000, rel=1e-3)
 
 
@@ -205,7 +205,7 @@ def test_moving_a_unit_to_another_area_moves_the_geometry(runner, tmp_path):
     assign(runner, tmp_path, [("A", "Obszar A", 1), ("A", "Obszar A", 2)])
     result = assign(runner, tmp_path, [("A", "Obszar A", 1), ("B", "Obszar B", 2)])
     assert result.exit_code == 0, result.output
-    city = geography.get_city("testowo")
+    city = cities.get_city("testowo")
     sizes = {a.code: metric_area([a.geometry]) for a in city.service_areas}
     assert sizes == {"A": pytest_approx(1e6, 1e-3), "B": pytest_approx(1e6, 1e-3)}
 
@@ -423,9 +423,9 @@ def test_assignment_with_an_unreachable_area_code_is_refused_naming_code_and_row
 @pytest.mark.parametrize("code", UNREACHABLE_CODES)
 def test_admin_cannot_add_an_area_with_an_unreachable_code(runner, tmp_path, code):
     import_city(runner, tmp_path)
-    city = geography.get_city("testowo")
+    city = cities.get_city("testowo")
     with pytest.raises(WebgisError) as excinfo:
-        geography.add_service_area(city, code, "Obszar zły")
+        cities.add_service_area(city, code, "Obszar zły")
     assert f"Niedozwolony kod obszaru „{code}”" in str(excinfo.value)
     assert db.session.query(ServiceArea).count() == 0
 
@@ -441,10 +441,10 @@ def test_admin_page_refuses_an_unreachable_code_and_keeps_ordinary_ones(staff_ap
     response = post_form(admin, url, {"new-code": "F-10.b", "new-name": "Nowa"}, form)
     assert response.status_code == 303
     with staff_app.app_context():
-        krakow = geography.get_city("krakow")
+        krakow = cities.get_city("krakow")
         codes = [a.code for a in krakow.service_areas]
         # Other tests on this shared app expect every area of Kraków to have units.
-        geography.remove_service_area(krakow, "F-10.b")
+        cities.remove_service_area(krakow, "F-10.b")
     assert "F-10.b" in codes and "a/b" not in codes
 
 

@@ -45,7 +45,7 @@ def test_a_new_module_is_a_new_layer(layer_package):
         (
             "LAYER = LayerSpec(key='day_centres', title='Placówki', "
             "geometry_type='Point', "
-            "fields=(FieldSpec('name', 'Nazwa', required=True),))\n"
+            "fields=(FieldSpec('name', 'Nazwa', required=True, role='title'),))\n"
         ),
     )
     add_module(layer_package, "_helpers", "X = 1\n")  # private modules are skipped

@@ -4,10 +4,12 @@ import pytest
 from shapely.geometry import Point
 
 from tests.conftest import NADODRZE, OLBIN, client_as, csrf_token, new_suggestion
-from webgis import audit, geography, moderation
-from webgis.errors import WebgisError
-from webgis.extensions import db
-from webgis.features import Feature
+from webgis.core import audit
+from webgis.core.errors import WebgisError
+from webgis.core.extensions import db
+from webgis.features import moderation
+from webgis.features.models import Feature
+from webgis.geography import cities
 
 KRAKOW_MAIN_SQUARE = Point(19.9373, 50.0617)
 
@@ -49,7 +51,7 @@ def test_suggestion_outside_the_city_is_refused(staff_app):
         before = db.session.query(Feature).count()
         with pytest.raises(WebgisError, match="poza miastem Wrocław"):
             moderation.submit_suggestion(
-                geography.get_city("wroclaw"),
+                cities.get_city("wroclaw"),
                 "needs_resources",
                 KRAKOW_MAIN_SQUARE,
                 {"title": "x"},
@@ -65,7 +67,7 @@ def test_queue_counts_what_waits_in_each_of_my_areas(staff_app):
     other = client_as(staff_app, "organiser_other").get("/moderation/")
     assert "Brak świetlicy" not in other.get_data(as_text=True)
     with staff_app.app_context():
-        from webgis.accounts import get_user_by_email
+        from webgis.accounts.users import get_user_by_email
 
         counts = dict(
             (a.code, n)
@@ -154,7 +156,7 @@ def test_suggestion_text_is_escaped_in_the_queue_and_detail(staff_app):
 
 
 def revisions(app, feature_id) -> list[tuple[int, str, str]]:
-    from webgis.features import Revision
+    from webgis.features.models import Revision
 
     with app.app_context():
         rows = db.session.query(Revision).filter_by(feature_id=feature_id)
@@ -201,13 +203,13 @@ def test_an_accepted_need_shown_publicly_is_public_and_counted(staff_app):
     assert page.status_code == 200
     assert "Brak miejsca dla seniorów" in page.get_data(as_text=True)
     # The analysis reads the history, so it sees the accepted need.
-    from webgis import feature_store
+    from webgis.features import store
 
     with staff_app.app_context():
         spec = staff_app.extensions["webgis.layers"]["needs_resources"]
         titles = [
             p.get("title")
-            for _g, p in feature_store.published_at(geography.get_city("wroclaw"), spec)
+            for _g, p in store.published_at(cities.get_city("wroclaw"), spec)
         ]
         assert "Brak miejsca dla seniorów" in titles
 

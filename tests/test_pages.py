@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import two_units, write
-from webgis import geography
+from webgis.geography import cities
 
 
 def text(response) -> str:
@@ -65,7 +65,7 @@ def test_area_page_lists_units_with_residents(client):
 def test_area_page_shows_missing_population_as_no_data(demo_app, client):
     with demo_app.app_context():
         oltaszyn = next(
-            u for u in geography.get_city("wroclaw").units if u.name == "Ołtaszyn"
+            u for u in cities.get_city("wroclaw").units if u.name == "Ołtaszyn"
         )
         code = oltaszyn.service_area.code
     page = text(client.get(f"/wroclaw/areas/{code}"))
@@ -178,12 +178,12 @@ def test_names_from_a_boundary_file_are_escaped_everywhere(app, tmp_path):
 
 
 def test_unexpected_error_is_a_500_page_and_rolls_back(app, monkeypatch):
-    from webgis.views import main
+    from webgis.web.views import main
 
     def explode():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(main.geography, "list_cities", explode)
+    monkeypatch.setattr(main.cities, "list_cities", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/")
     assert response.status_code == 500
@@ -193,16 +193,16 @@ def test_unexpected_error_is_a_500_page_and_rolls_back(app, monkeypatch):
 
 
 def test_the_page_of_a_new_empty_area_opens(staff_app):
-    from webgis import geography
-    from webgis.extensions import db
+    from webgis.core.extensions import db
+    from webgis.geography import cities
 
     with staff_app.app_context():
-        geography.add_service_area(geography.get_city("krakow"), "F99", "Nowa filia")
+        cities.add_service_area(cities.get_city("krakow"), "F99", "Nowa filia")
     try:
         response = staff_app.test_client().get("/krakow/areas/F99")
         assert response.status_code == 200
         assert "Nowa filia" in response.get_data(as_text=True)
     finally:
         with staff_app.app_context():
-            geography.remove_service_area(geography.get_city("krakow"), "F99")
+            cities.remove_service_area(cities.get_city("krakow"), "F99")
             db.session.remove()

@@ -37,11 +37,13 @@ from tests.payloads import (
     URL_PAYLOAD,
     injections,
 )
-from webgis import accounts, feature_store, geography, moderation, vocabularies
-from webgis.boundaries import prepare_units
+from webgis.accounts import users
+from webgis.core.errors import Invalid
+from webgis.core.extensions import db
 from webgis.database import init_db
-from webgis.errors import Invalid
-from webgis.extensions import db
+from webgis.features import moderation, store, vocabularies
+from webgis.geography import cities
+from webgis.geography.boundaries import prepare_units
 
 CITY = "testowo"
 ROLES = ("anonymous", "organiser", "planner", "admin")
@@ -58,6 +60,7 @@ NOT_HTML = {
     "analysis.table_export",
     "features.export",
     "features.api_layer",
+    "features.api_schema",
     "api.units",
     "api.service_areas",
     "api.cities",
@@ -98,9 +101,9 @@ def _square(dx: float, size: float = 200.0):
 
 def _city():
     """The payload city, its units and service areas through the importers."""
-    city = geography.add_city(CITY, "Testowo " + PAYLOADS[2], PAYLOADS[5], PAYLOADS[3])
+    city = cities.add_city(CITY, "Testowo " + PAYLOADS[2], PAYLOADS[5], PAYLOADS[3])
     units = two_units(name=[PAYLOADS[0], PAYLOADS[4]])
-    geography.replace_units(city, prepare_units(units))
+    cities.replace_units(city, prepare_units(units))
     csv = io.StringIO()
     csv.write("city,area_code,area_name,unit_no\n")
     csv.write(f'{CITY},A1,"{PAYLOADS[1].replace(chr(34), chr(34) * 2)}",1\n')
@@ -111,7 +114,7 @@ def _city():
 def _users(city) -> None:
     areas = [a for a in city.service_areas if a.code == "A1"]
     for role, email in EMAILS.items():
-        accounts.create_user(
+        users.create_user(
             email,
             role,
             PAYLOADS[len(email) % len(PAYLOADS)],
@@ -182,7 +185,7 @@ def _features(city, planner, registry) -> dict[str, list[int]]:
                 if spec.geometry_type == "Polygon"
                 else (_square(number * 250).centroid)
             )
-            feature = feature_store.create(
+            feature = store.create(
                 planner, city, spec, geometry, properties, "published"
             )
             created.setdefault(key, []).append(feature.id)
@@ -196,13 +199,11 @@ def _links_elsewhere(key, spec) -> bool:
 def _history(planner, registry, created) -> None:
     """One edit each, so history pages show hostile text before and after."""
     for key, ids in created.items():
-        feature = db.session.get(feature_store.Feature, ids[0])
+        feature = db.session.get(store.Feature, ids[0])
         spec = registry[key]
         properties = dict(feature.properties)
         properties[spec.title_field] = PAYLOADS[-1]
-        feature_store.update(
-            planner, feature, feature.version, None, properties, "published"
-        )
+        store.update(planner, feature, feature.version, None, properties, "published")
 
 
 def _suggestions(city) -> list[int]:
@@ -228,17 +229,17 @@ def payload_app(request, tmp_path_factory):
         city, csv = _city()
         path = tmp_path_factory.mktemp("areas") / "areas.csv"
         path.write_text(csv, encoding="utf-8")
-        geography.assign_service_areas(city, path)
+        cities.assign_service_areas(city, path)
         _users(city)
         _vocabulary_labels()
-        planner = accounts.get_user_by_email(EMAILS["planner"])
+        planner = users.get_user_by_email(EMAILS["planner"])
         registry = app.extensions["webgis.layers"]
         created = _features(city, planner, registry)
         _history(planner, registry, created)
         app.config["PAYLOAD_IDS"] = {
             "features": created,
             "suggestions": _suggestions(city),
-            "user": accounts.get_user_by_email(EMAILS["organiser"]).id,
+            "user": users.get_user_by_email(EMAILS["organiser"]).id,
         }
         db.session.remove()
     yield app
@@ -299,15 +300,15 @@ def _get_rules(app):
 
 def test_the_store_refuses_a_megabyte_in_any_text_field(payload_app):
     with payload_app.app_context():
-        city = geography.get_city(CITY)
-        planner = accounts.get_user_by_email(EMAILS["planner"])
-        before = db.session.query(feature_store.Feature).count()
+        city = cities.get_city(CITY)
+        planner = users.get_user_by_email(EMAILS["planner"])
+        before = db.session.query(store.Feature).count()
         for spec in payload_app.extensions["webgis.layers"].values():
             for spec_field in spec.all_fields:
                 if spec_field.kind not in ("text", "textarea"):
                     continue
                 with pytest.raises(Invalid) as refused:
-                    feature_store.create(
+                    store.create(
                         planner,
                         city,
                         spec,
@@ -320,7 +321,7 @@ def test_the_store_refuses_a_megabyte_in_any_text_field(payload_app):
                         "draft",
                     )
                 assert spec_field.name in refused.value.errors
-        assert db.session.query(feature_store.Feature).count() == before
+        assert db.session.query(store.Feature).count() == before
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -475,11 +476,11 @@ def test_no_payload_runs_or_becomes_an_element_in_chromium(payload_app, live_pay
 def test_payload_city_data_was_really_hostile(payload_app):
     """The check is only as good as its data: the payloads are stored as typed."""
     with payload_app.app_context():
-        city = geography.get_city(CITY)
+        city = cities.get_city(CITY)
         assert PAYLOADS[0] in {u.name for u in city.units}
         assert PAYLOADS[1] in {a.name for a in city.service_areas}
         stored = json.dumps(
-            [f.properties for f in db.session.query(feature_store.Feature)],
+            [f.properties for f in db.session.query(store.Feature)],
             ensure_ascii=False,
         )
         for payload in PAYLOADS:

@@ -64,7 +64,10 @@ def test_a_consent_field_must_exist_and_not_be_listed():
             "tiny",
             "Tiny",
             "Point",
-            fields=(FieldSpec("name", "Nazwa"), FieldSpec("who", "Kto", consent="x")),
+            fields=(
+                FieldSpec("name", "Nazwa", role="title"),
+                FieldSpec("who", "Kto", consent="x"),
+            ),
         )
     with pytest.raises(LayerRegistryError, match="cannot be listed"):
         LayerSpec(
@@ -72,7 +75,7 @@ def test_a_consent_field_must_exist_and_not_be_listed():
             "Tiny",
             "Point",
             fields=(
-                FieldSpec("name", "Nazwa"),
+                FieldSpec("name", "Nazwa", role="title"),
                 FieldSpec("who", "Kto", consent="agreed", listed=True),
                 FieldSpec("agreed", "Zgoda", "date"),
             ),
@@ -84,8 +87,8 @@ def test_a_consent_field_must_exist_and_not_be_listed():
 
 def _store_behind_the_specs_back(app, feature_id: int, **extra) -> None:
     """Add properties no spec declares, as a renamed or removed field leaves them."""
-    from webgis.extensions import db
-    from webgis.features import Feature
+    from webgis.core.extensions import db
+    from webgis.features.models import Feature
 
     with app.app_context():
         feature = db.session.get(Feature, feature_id)
@@ -109,8 +112,8 @@ def test_a_property_no_spec_declares_never_leaves_the_server(staff_app, who):
 def test_a_field_that_does_not_apply_is_not_shown(staff_app):
     """A contact stored on a need (contacts belong to resources) stays hidden."""
     feature_id = resource(staff_app, contact_consent_on="2026-03-02")
-    from webgis.extensions import db
-    from webgis.features import Feature
+    from webgis.core.extensions import db
+    from webgis.features.models import Feature
 
     with staff_app.app_context():
         feature = db.session.get(Feature, feature_id)

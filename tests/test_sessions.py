@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, client_as, log_in, post_form
-from webgis import accounts, audit
-from webgis.accounts import UserSession
-from webgis.extensions import db
-from webgis.security import SESSION_TOKEN
+from webgis.accounts import users
+from webgis.accounts.users import UserSession
+from webgis.core import audit
+from webgis.core.extensions import db
+from webgis.web.security import SESSION_TOKEN
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -17,7 +18,7 @@ NEW_PASSWORD = "a-brand-new-passphrase"
 def new_user(app, email: str) -> int:
     """A planner of its own, so changing its password spares the shared accounts."""
     with app.app_context():
-        user, _ = accounts.create_user(email, "planner", email.split("@")[0], PASSWORD)
+        user, _ = users.create_user(email, "planner", email.split("@")[0], PASSWORD)
         db.session.commit()
         return user.id
 
@@ -117,12 +118,12 @@ def test_reactivated_account_does_not_revive_its_old_sessions(staff_app):
     new_user(staff_app, "back@test.invalid")
     client = signed_in(staff_app, "back@test.invalid")
     with staff_app.app_context():
-        user = accounts.get_user_by_email("back@test.invalid")
-        accounts.save_user(user, user.email, "planner", "Back", [], active=False)
+        user = users.get_user_by_email("back@test.invalid")
+        users.save_user(user, user.email, "planner", "Back", [], active=False)
     assert_signed_out(client)
     with staff_app.app_context():
-        user = accounts.get_user_by_email("back@test.invalid")
-        accounts.save_user(user, user.email, "planner", "Back", [], active=True)
+        user = users.get_user_by_email("back@test.invalid")
+        users.save_user(user, user.email, "planner", "Back", [], active=True)
     assert_signed_out(client)
     assert signed_in(staff_app, "back@test.invalid").get("/account").status_code == 200
 
@@ -132,7 +133,7 @@ def test_a_live_session_of_a_deactivated_account_is_refused(staff_app):
     client = signed_in(staff_app, "off-now@test.invalid")
     with staff_app.app_context():
         # Switched off behind the application's back: the session record survives.
-        db.session.get(accounts.User, user_id).active = False
+        db.session.get(users.User, user_id).active = False
         db.session.commit()
     assert_signed_out(client)
 
@@ -194,7 +195,7 @@ def test_bad_password_change_is_refused_and_changes_nothing(
     assert here.get("/account").status_code == 200
     assert elsewhere.get("/account").status_code == 200
     with staff_app.app_context():
-        assert accounts.authenticate(email, PASSWORD) is not None
-        assert accounts.authenticate(email, new) is None
+        assert users.authenticate(email, PASSWORD) is not None
+        assert users.authenticate(email, new) is None
         changes = audit.recent(action="account.password")
         assert email not in [entry.target for entry in changes]

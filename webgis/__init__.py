@@ -7,17 +7,20 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, has_request_context, request, session
+from flask.cli import FlaskGroup
+from flask_babel import Babel
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-import layers
-from webgis.config import Config
-from webgis.errors import register_error_handlers
-from webgis.extensions import babel, db
-from webgis.paths import resource_dir
-from webgis.security import init_security
-from webgis.text import translated
+from webgis.core.config import Config
+from webgis.core.errors import register_error_handlers
+from webgis.core.extensions import db
+from webgis.core.paths import resource_dir
+from webgis.core.registry import discover_layers, translation_directories
+from webgis.core.text import translated
+from webgis.features.kinds import WEEKDAY_LABELS, WEEKDAYS, check_layers, kind_of
+from webgis.finder.search import ServiceCache
+from webgis.web.security import init_security
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,13 +39,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     # not a database error.
     app.url_map.converters["int"] = RecordId
     db.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    with app.app_context():
+        # This app's engine only, not every engine of the process.
+        event.listen(db.engine, "connect", _sqlite_pragmas)
+    packages = app.config["WEBGIS_LAYER_PACKAGES"]
+    app.extensions["webgis.layers"] = discover_layers(packages)
+    check_layers(app.extensions["webgis.layers"])
+    # The app's catalogues, then those layer packages ship; a Babel of this app's
+    # own, so its cached translations are never another app's.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        ["translations", *translation_directories(packages)]
+    )
+    Babel(app, locale_selector=_locale)
     init_security(app)
-    app.extensions["webgis.layers"] = discover_layers(
-        app.config["WEBGIS_LAYER_PACKAGES"]
+    app.extensions["webgis.finder_cache"] = ServiceCache(
+        app.config["WEBGIS_FINDER_CACHE_SIZE"]
     )
 
-    from webgis.views import (
+    from webgis.web.views import (
         admin,
         analysis,
         api,
@@ -65,29 +79,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Labels declared in code (specs, tables), translated as text that is escaped;
     # a global, so imported macros see it too.
     app.jinja_env.globals["tr"] = translated
+    # Templates ask a field's kind which input and display to use.
+    app.jinja_env.globals["kind_of"] = kind_of
+    app.jinja_env.globals["weekdays"] = list(zip(WEEKDAYS, WEEKDAY_LABELS, strict=True))
 
     from webgis.cli import register_commands
 
     register_commands(app)
     return app
-
-
-def discover_layers(packages) -> dict:
-    """Every layer of the configured packages (``layers`` by default), keys unique."""
-    import importlib
-
-    found: dict = {}
-    for name in packages:
-        for key, spec in layers.discover(importlib.import_module(name)).items():
-            if key in found:
-                raise layers.LayerRegistryError(f"layer key {key!r} is declared twice")
-            found[key] = spec
-    return found
-
-
-def layer_registry() -> dict:
-    """The running app's layers, key to spec, in a stable order."""
-    return current_app.extensions["webgis.layers"]
 
 
 class RecordId(IntegerConverter):
@@ -133,7 +132,6 @@ def _language_url(code: str) -> str:
     return request.path + "?" + urlencode([*args, ("lang", code)])
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """Use WAL so readers work during an import; SQLite checks FKs only if asked."""
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -141,3 +139,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+#: The ``webgis`` command (pyproject's entry point): the app's commands, each run in
+#: an app built from the environment.
+main = FlaskGroup(
+    name="webgis",
+    create_app=create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Mapa Zasobów.",
+)

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from webgis import accounts, geography
-from webgis.boundaries import prepare_units, read_boundary_file
-from webgis.coverage import coverage_table
+from webgis.accounts import users
+from webgis.analysis.coverage import coverage_table
+from webgis.core.errors import WebgisError
 from webgis.database import init_db
 from webgis.demo import demo_accounts, load_demo
-from webgis.errors import WebgisError
-from webgis.export import table_file
+from webgis.features.export import table_file
+from webgis.geography import cities
+from webgis.geography.boundaries import prepare_units, read_boundary_file
 
 
 def _report(lines: list[str]) -> None:
@@ -65,7 +66,7 @@ cities_group = click.Group("cities", help="Miasta.")
 def cities_add(code, name, unit_kind, area_kind):
     """Add a city (or rename an existing one)."""
     with _refusal():
-        city = geography.add_city(code, name, unit_kind, area_kind)
+        city = cities.add_city(code, name, unit_kind, area_kind)
     click.echo(f"Miasto {city.code}: {city.name}")
 
 
@@ -92,7 +93,7 @@ def boundaries_import(
 ):
     """Replace a city's units with FILE (GeoJSON, GeoPackage, Shapefile, zip)."""
     with _refusal():
-        city = geography.get_city(city_code)
+        city = cities.get_city(city_code)
         prepared = prepare_units(
             read_boundary_file(file, crs=crs),
             name_field=name_field,
@@ -100,7 +101,7 @@ def boundaries_import(
             population_field=population_field,
             simplify=simplify,
         )
-        _report(geography.replace_units(city, prepared))
+        _report(cities.replace_units(city, prepared))
 
 
 areas_group = click.Group("service-areas", help="Obszary zespołów (ZTPS, Filie).")
@@ -113,8 +114,8 @@ areas_group = click.Group("service-areas", help="Obszary zespołów (ZTPS, Filie
 def service_areas_import(city_code, csv_file):
     """Replace a city's service areas with the unit assignment of CSV_FILE."""
     with _refusal():
-        city = geography.get_city(city_code)
-        _report(geography.assign_service_areas(city, csv_file))
+        city = cities.get_city(city_code)
+        _report(cities.assign_service_areas(city, csv_file))
 
 
 users_group = click.Group("users", help="Konta użytkowników.")
@@ -122,7 +123,7 @@ users_group = click.Group("users", help="Konta użytkowników.")
 
 @users_group.command("add")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
+@click.option("--role", required=True, type=click.Choice(users.ROLES))
 @click.option(
     "--area",
     "areas",
@@ -135,8 +136,8 @@ users_group = click.Group("users", help="Konta użytkowników.")
 def users_add(email, role, areas, display_name):
     """Add an account; its generated password is printed once."""
     with _refusal():
-        found = accounts.find_areas(list(areas))
-        user, password = accounts.save_user(None, email, role, display_name, found)
+        found = users.find_areas(list(areas))
+        user, password = users.save_user(None, email, role, display_name, found)
     click.echo(f"{user.email} ({user.role}) hasło: {password}")
 
 
@@ -146,8 +147,8 @@ def users_add(email, role, areas, display_name):
 def users_passwd(email):
     """Give an account a new generated password (printed once)."""
     with _refusal():
-        user = accounts.get_user_by_email(email)
-        password = accounts.reset_password(user)
+        user = users.get_user_by_email(email)
+        password = users.reset_password(user)
     click.echo(f"{user.email} nowe hasło: {password}")
 
 
@@ -155,7 +156,7 @@ def users_passwd(email):
 @with_appcontext
 def users_list():
     """Show every account with its role, areas and whether it is active."""
-    for user in accounts.list_users():
+    for user in users.list_users():
         state = "" if user.active else "  [nieaktywne]"
         areas = " ".join(user.area_refs())
         click.echo(f"{user.email}\t{user.role}\t{areas}{state}")
@@ -166,7 +167,9 @@ analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 
 @analyse_group.command("coverage")
 @click.option("--city", "city_code", required=True)
-@click.option("--layer", default="day_centres", show_default=True)
+@click.option(
+    "--layer", help="A layer key; by default the layer counted as facilities."
+)
 @click.option(
     "--type",
     "category",
@@ -197,7 +200,7 @@ analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 def analyse_coverage(city_code, layer, category, radius, cell, when, out):
     """Per-unit coverage, places per resident and 2SFCA, written as CSV."""
     with _refusal():
-        city = geography.get_city(city_code)
+        city = cities.get_city(city_code)
         table = coverage_table(
             city, layer, category, radius, cell, when.date() if when else None
         )
@@ -250,18 +253,3 @@ def register_commands(app: Flask) -> None:
     )
     for command in (*commands, demo, serve):
         app.cli.add_command(command)
-
-
-def _create_app():
-    from webgis import create_app
-
-    return create_app()
-
-
-main = FlaskGroup(
-    name="webgis",
-    create_app=_create_app,
-    add_version_option=False,
-    load_dotenv=False,
-    help="Mapa Zasobów.",
-)

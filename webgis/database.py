@@ -4,9 +4,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 # Importing the modules that declare tables registers them with the metadata.
-from webgis import accounts, audit, features, models, vocabularies  # noqa: F401
-from webgis.errors import WebgisError
-from webgis.extensions import db
+from webgis.core.errors import WebgisError
+from webgis.core.extensions import db
+from webgis.features import vocabularies
 
 
 def init_db() -> str:

@@ -6,12 +6,15 @@ from pathlib import Path
 import shapely
 from shapely.geometry import Point
 
-from webgis import accounts, feature_store, geography, layer_registry
-from webgis.accounts import User
-from webgis.boundaries import prepare_units, read_boundary_file
+from webgis.accounts import users
+from webgis.accounts.users import User
+from webgis.core.errors import Invalid, NotFound, WebgisError
+from webgis.core.paths import resource_dir
+from webgis.core.registry import layer_registry
 from webgis.database import init_db
-from webgis.errors import Invalid, NotFound, WebgisError
-from webgis.paths import resource_dir
+from webgis.features import store
+from webgis.geography import cities
+from webgis.geography.boundaries import prepare_units, read_boundary_file
 
 
 def demo_cities() -> list[dict]:
@@ -29,7 +32,7 @@ def load_demo(boundaries_dir: Path) -> list[str]:
         )
     notes = [f"Baza danych: {init_db()}"]
     for spec in demo_cities():
-        city = geography.add_city(
+        city = cities.add_city(
             spec["code"], spec["name"], spec["unit_kind"], spec["area_kind"]
         )
         frame = read_boundary_file(boundaries_dir / spec["boundaries"])
@@ -39,8 +42,8 @@ def load_demo(boundaries_dir: Path) -> list[str]:
             number_field=spec["number_field"],
             population_field=spec["population_field"],
         )
-        notes += geography.replace_units(city, prepared)
-        notes += geography.assign_service_areas(
+        notes += cities.replace_units(city, prepared)
+        notes += cities.assign_service_areas(
             city, boundaries_dir / spec["service_areas"]
         )
     notes += demo_features()
@@ -65,14 +68,14 @@ def demo_accounts() -> list[tuple[User, str]]:
     """Create (or refresh) the demo accounts with new random passwords."""
     created = []
     for email, role, name, refs in DEMO_ACCOUNTS:
-        areas = accounts.find_areas(refs)
+        areas = users.find_areas(refs)
         try:
-            user = accounts.get_user_by_email(email)
+            user = users.get_user_by_email(email)
         except NotFound:
-            created.append(accounts.save_user(None, email, role, name, areas))
+            created.append(users.save_user(None, email, role, name, areas))
             continue
-        accounts.save_user(user, email, role, name, areas, active=True)
-        created.append((user, accounts.reset_password(user)))
+        users.save_user(user, email, role, name, areas, active=True)
+        created.append((user, users.reset_password(user)))
     return created
 
 
@@ -89,7 +92,7 @@ def demo_features() -> list[str]:
     entries.sort(key=lambda entry: bool(entry.get("answers")))
     specs, created, notes = layer_registry(), {}, []
     for entry in entries:
-        city = geography.get_city(entry["city"])
+        city = cities.get_city(entry["city"])
         spec = specs[entry["layer"]]
         properties = _demo_properties(entry, created)
         geometry, moved = _demo_geometry(city, spec, entry)
@@ -102,14 +105,14 @@ def demo_features() -> list[str]:
         title = properties.get(spec.title_field)
         existing = [
             f
-            for f in feature_store.visible(city, spec, _Importer())
+            for f in store.visible(city, spec, _Importer())
             if f.title_for(spec) == title
         ]
         if existing:
             created[entry.get("key", title)] = existing[0]
             continue
         try:
-            feature = feature_store.create(
+            feature = store.create(
                 None, city, spec, geometry, properties, entry.get("status", "published")
             )
         except Invalid as invalid:

@@ -1,0 +1,5 @@
+"""The small core every part builds on.
+
+Configuration, extensions, errors, text, the audit log, the layer registry and
+transactions.
+"""

@@ -1,0 +1,81 @@
+"""Configuration read from the environment, with defaults that need no set-up.
+
+Only this module reads ``os.environ``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from webgis.core.paths import PROJECT_ROOT
+
+
+def _default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'webgis.sqlite'}"
+
+
+class Config:
+    """Settings of one app instance; tests subclass or override with a mapping."""
+
+    def __init__(self, instance_path: Path):
+        env = os.environ
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", _default_database_url(instance_path)
+        )
+        # A random key keeps a bare demo safe; deployments with several processes set
+        # SECRET_KEY so that all of them accept each other's sessions.
+        self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        self.WEBGIS_BOUNDARIES_DIR = Path(
+            env.get(
+                "WEBGIS_BOUNDARIES_DIR", PROJECT_ROOT.parent / "shared" / "boundaries"
+            )
+        )
+        # Background tiles come from the internet; the maps work without them.
+        self.WEBGIS_TILES_URL = env.get(
+            "WEBGIS_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+        self.WEBGIS_TILES_ATTRIBUTION = env.get(
+            "WEBGIS_TILES_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">'
+            "OpenStreetMap</a>",
+        )
+        self.MAX_CONTENT_LENGTH = int(env.get("WEBGIS_MAX_UPLOAD_BYTES", 50 * 2**20))
+        # Python packages whose modules declare thematic layers (see layers/).
+        # Comma-separated: a city adds its own layers without touching this project,
+        # e.g. WEBGIS_LAYER_PACKAGES=layers,my_city_layers.
+        self.WEBGIS_LAYER_PACKAGES = tuple(
+            name.strip()
+            for name in env.get("WEBGIS_LAYER_PACKAGES", "layers").split(",")
+            if name.strip()
+        )
+        self.BABEL_DEFAULT_LOCALE = "pl"
+        self.WEBGIS_LANGUAGES = ("pl", "en", "uk")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Behind https (directly or via a proxy that sets X-Forwarded-Proto): Secure
+        # cookies. HSTS is sent on https requests whatever this says.
+        self.WEBGIS_HTTPS = env.get("WEBGIS_HTTPS", "0") == "1"
+        self.WEBGIS_PROXY_HOPS = int(env.get("WEBGIS_PROXY_HOPS", "0"))
+        # Failed logins allowed per account and address, and per address across all
+        # accounts (one office behind NAT shares an address); with several processes,
+        # point the limiter at a shared store (e.g. redis://...) so they count together.
+        self.WEBGIS_LOGIN_LIMIT = env.get("WEBGIS_LOGIN_LIMIT", "5 per minute")
+        self.WEBGIS_LOGIN_ADDRESS_LIMIT = env.get(
+            "WEBGIS_LOGIN_ADDRESS_LIMIT", "30 per minute"
+        )
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # The lobby terminal returns to the finder's start after this much idleness.
+        self.WEBGIS_KIOSK_IDLE_SECONDS = int(
+            env.get("WEBGIS_KIOSK_IDLE_SECONDS", "120")
+        )
+        # Services the finder keeps derived (search text, metric coordinates); more
+        # than the published services of the largest city makes searches cheaper.
+        self.WEBGIS_FINDER_CACHE_SIZE = int(
+            env.get("WEBGIS_FINDER_CACHE_SIZE", "50000")
+        )
+        # Public suggestions allowed per address (spam protection without CAPTCHA).
+        self.WEBGIS_SUGGEST_LIMIT = env.get("WEBGIS_SUGGEST_LIMIT", "5 per hour")
+
+    def as_dict(self) -> dict:
+        """Return the settings as a mapping for ``app.config.from_mapping``."""
+        return {k: v for k, v in vars(self).items() if k.isupper()}

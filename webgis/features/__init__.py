@@ -1,0 +1,5 @@
+"""Features of the thematic layers.
+
+The one write path (:mod:`webgis.features.store`), validation, form values,
+moderation, vocabularies and exports.
+"""

@@ -1,0 +1,187 @@
+"""Public suggestions: drafts owned by no one, accepted or rejected by staff."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from shapely.affinity import translate
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+
+from layers import LayerSpec
+from webgis.accounts import permissions
+from webgis.core.errors import NotFound, WebgisError
+from webgis.core.extensions import db
+from webgis.core.registry import layer_registry
+from webgis.features import store
+from webgis.features.models import Feature
+from webgis.geography import cities
+from webgis.geography.models import City, ServiceArea
+
+
+def submit_suggestion(
+    city: City, layer: str, geometry: BaseGeometry, properties: dict
+) -> Feature:
+    """Store a suggestion in the queue of the service area that contains it.
+
+    It goes through the feature store like every change (checked like a form, with a
+    revision), as a draft owned by no one. Raises :class:`WebgisError` for a place
+    outside every service area of the city.
+    """
+    area = cities.area_containing(city, geometry)
+    if area is None:
+        raise WebgisError(_l("To miejsce leży poza miastem %(city)s.", city=city.name))
+    spec = layer_registry()[layer]
+    return store.create(
+        None,
+        city,
+        spec,
+        geometry,
+        properties,
+        "draft",
+        origin="public",
+        queue_area=area,
+    )
+
+
+@dataclass(frozen=True)
+class PublicSuggestion:
+    """What a resident's form says: a need or a resource, and where.
+
+    The place is a point (clicked on the map) or a unit (its middle is used, and
+    the location is marked as known only to the unit).
+    """
+
+    kind: str
+    title: str
+    category: str
+    description: str = ""
+    unit: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def suggestion_layer() -> LayerSpec:
+    """The layer residents suggest features of (``LayerSpec.suggestions``)."""
+    spec = next((s for s in layer_registry().values() if s.suggestions), None)
+    if spec is None:
+        raise NotFound(_l("Ta instalacja nie przyjmuje propozycji mieszkańców."))
+    return spec
+
+
+def submit_public(city: City, suggestion: PublicSuggestion) -> Feature:
+    """Queue a resident's suggestion of a need or a resource for moderation."""
+    spec = suggestion_layer()
+    if suggestion.latitude is not None and suggestion.longitude is not None:
+        geometry, precision = Point(suggestion.longitude, suggestion.latitude), "street"
+    else:
+        unit = next((u for u in city.units if u.number == suggestion.unit), None)
+        if unit is None:
+            raise WebgisError(_l("Wskaż miejsce na mapie albo wybierz osiedle."))
+        geometry, precision = unit.geometry.representative_point(), "unit"
+    source_field, source = spec.suggestions
+    properties = {source_field: source, "location_precision": precision}
+    for role, value in (
+        ("title", suggestion.title.strip()),
+        ("category", suggestion.category),
+        ("description", suggestion.description.strip()),
+    ):
+        if spec.field_for(role) is not None:
+            properties[spec.field_for(role).name] = value
+    if spec.needs is not None:
+        properties[spec.needs.field] = suggestion.kind
+    return submit_suggestion(city, spec.key, geometry, properties)
+
+
+def _pending():
+    return select(Feature).where(Feature.moderation == "pending")
+
+
+def queue(user, area: ServiceArea | None = None) -> list[Feature]:
+    """Suggestions waiting for this user (their areas; everything for planners)."""
+    query = _pending().order_by(Feature.created_at)
+    if area is not None:
+        permissions.check_area(user, area)
+        query = query.where(Feature.queue_area_id == area.id)
+    elif not user.sees_everything:
+        query = query.where(Feature.queue_area_id.in_([a.id for a in user.areas]))
+    return list(db.session.scalars(query))
+
+
+def queue_counts(user) -> list[tuple[ServiceArea, int]]:
+    """How many suggestions wait in each area the user works in."""
+    counts = Counter(f.queue_area_id for f in db.session.scalars(_pending()))
+    if user.sees_everything:
+        areas = db.session.scalars(select(ServiceArea).order_by(ServiceArea.sort_key))
+    else:
+        areas = user.areas
+    return [(a, counts.get(a.id, 0)) for a in areas]
+
+
+def get_suggestion(user, feature_id: int) -> Feature:
+    """A pending suggestion the user may moderate, or 404/403."""
+    feature = db.session.get(Feature, feature_id)
+    if feature is None or feature.moderation != "pending":
+        raise NotFound(_l("Nie ma takiej propozycji w kolejce."))
+    permissions.check_area(user, feature.queue_area)
+    return feature
+
+
+def moved_geometry(feature: Feature, longitude: float, latitude: float):
+    """The feature's geometry shifted so its marker is at the given place.
+
+    None when the place is where the marker already is (within about a centimetre);
+    an area keeps its shape and is moved as a whole.
+    """
+    anchor = feature.geometry.representative_point()
+    dx, dy = longitude - anchor.x, latitude - anchor.y
+    if abs(dx) < 1e-7 and abs(dy) < 1e-7:
+        return None
+    return translate(feature.geometry, dx, dy)
+
+
+def accept(
+    user,
+    feature: Feature,
+    properties: dict | None = None,
+    location: tuple[float, float] | None = None,
+) -> Feature:
+    """Publish a suggestion, optionally corrected first.
+
+    ``properties`` replace the suggested ones field by field; ``location``
+    (longitude, latitude) moves its marker. The result is checked like a form and
+    the new place must belong to one of the user's areas.
+    """
+    permissions.check_area(user, feature.queue_area)
+    geometry = moved_geometry(feature, *location) if location else None
+    return store.update(
+        user,
+        feature,
+        feature.version,
+        geometry,
+        {**(feature.properties or {}), **(properties or {})},
+        "published",
+        action="accept",
+        moderation=("accepted", ""),
+    )
+
+
+def reject(user, feature: Feature, reason: str) -> Feature:
+    """Turn a suggestion down with a reason; it stays archived, never public."""
+    permissions.check_area(user, feature.queue_area)
+    reason = (reason or "").strip()
+    if not reason:
+        raise WebgisError(_l("Podaj powód odrzucenia."))
+    return store.update(
+        user,
+        feature,
+        feature.version,
+        None,
+        feature.properties,
+        "archived",
+        action="reject",
+        moderation=("rejected", reason),
+    )

@@ -1,0 +1,513 @@
+"""Features of every layer in the database: the only module that queries them.
+
+This is the one write path. Every change, whoever makes it (a form, a moderator, a
+public suggestion, the demo or an import), is checked here like a form (each field
+against its spec, the geometry inside the city) and against the user's areas, and
+writes a revision and an audit entry in the same transaction, so version numbers
+follow revisions without gaps. Saving over a version someone else changed meanwhile
+raises :class:`Conflict` instead of overwriting it.
+
+Reading is allow-listed: :func:`shown_properties` is the only way properties leave
+the server, and it returns declared fields only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from layers import LayerSpec
+from webgis.accounts import permissions
+from webgis.core import audit
+from webgis.core.errors import Forbidden, Invalid, NotFound, WebgisError
+from webgis.core.extensions import db
+from webgis.core.registry import layer_registry
+from webgis.core.text import fold
+from webgis.features import validation, vocabularies
+from webgis.features.kinds import kind_of
+from webgis.features.models import STATUSES, Feature, Revision
+from webgis.geography import cities
+from webgis.geography.models import City, ServiceArea
+
+VERIFY_AFTER = timedelta(days=365)
+
+
+class Conflict(WebgisError):
+    """Someone saved the feature after the editor opened it."""
+
+    status = 409
+
+    def __init__(self, feature: Feature, mine: dict, mine_geometry: BaseGeometry):
+        super().__init__(_l("Ktoś zmienił ten obiekt w czasie Twojej edycji."))
+        self.feature, self.mine, self.mine_geometry = feature, mine, mine_geometry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that differs between two versions."""
+
+    field: str
+    before: object
+    after: object
+
+
+def is_public(spec: LayerSpec, feature: Feature) -> bool:
+    """Published, and for layers with a visibility switch (needs), switched on."""
+    if feature.status != "published":
+        return False
+    if spec.public_when is None:
+        return True
+    name, wanted = spec.public_when
+    rule = spec.get_field(name).when
+    props = feature.properties or {}
+    if rule and props.get(rule[0]) != rule[1]:
+        return True  # the switch does not apply (resources are public)
+    return props.get(name) == wanted
+
+
+def can_edit(user, feature: Feature) -> bool:
+    """Staff who work in one of the areas the feature belongs to."""
+    return permissions.works_on(user, feature.city, feature.geometry)
+
+
+def _in_queue():
+    """Suggestions waiting for, or turned down by, a moderator: not features yet."""
+    return Feature.moderation.is_(None) | (Feature.moderation == "accepted")
+
+
+def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[Feature]:
+    """The layer's features the user may see.
+
+    Published and public ones for everyone; staff also see drafts and, when asked,
+    archived ones. Suggestions still in moderation are not shown here.
+    """
+    query = select(Feature).where(Feature.city == city, Feature.layer == spec.key)
+    query = query.where(_in_queue())
+    features = list(db.session.scalars(query.order_by(Feature.id)))
+    staff = user is not None and user.is_authenticated
+    if not staff:
+        return [f for f in features if is_public(spec, f)]
+    return [f for f in features if include_archived or f.status != "archived"]
+
+
+def get(city: City, spec: LayerSpec, feature_id: int, user) -> Feature:
+    """One feature the user may see, or 404 (hidden ones do not exist for them)."""
+    feature = db.session.get(Feature, feature_id)
+    if (
+        feature is None
+        or feature.city_id != city.id
+        or feature.layer != spec.key
+        or feature.moderation not in (None, "accepted")
+    ):
+        # Suggestions are handled in the moderation queue, not edited as features.
+        raise NotFound(_l("Nie ma takiego obiektu."))
+    staff = user is not None and user.is_authenticated
+    if not staff and not is_public(spec, feature):
+        raise NotFound(_l("Nie ma takiego obiektu."))
+    return feature
+
+
+def needs_verification(
+    spec: LayerSpec, feature: Feature, today: date | None = None
+) -> bool:
+    """A record whose data nobody has confirmed for twelve months.
+
+    Only layers with a field of role ``verified_on`` take part; a record that was
+    never confirmed needs it too.
+    """
+    checked = spec.value_of("verified_on", feature.properties)
+    if spec.field_for("verified_on") is None:
+        return False
+    if not checked:
+        return True
+    return date.fromisoformat(checked) < (today or date.today()) - VERIFY_AFTER
+
+
+def allowed(city: City, spec: LayerSpec, user=None) -> validation.Allowed:
+    """What ``spec``'s choice-like fields may hold in this city."""
+
+    def known_links(layer: str, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        query = select(Feature.id).where(
+            Feature.city == city,
+            Feature.layer == layer,
+            Feature.id.in_(sorted(ids)),
+            Feature.status != "archived",
+            _in_queue(),
+        )
+        return set(db.session.scalars(query))
+
+    return validation.Allowed(
+        vocabularies={
+            key: {t.key for t in vocabularies.terms(key)}
+            for key in vocabularies.VOCABULARIES
+        },
+        service_areas={a.code for a in city.service_areas},
+        known_links=known_links,
+    )
+
+
+def checked(
+    city: City, spec: LayerSpec, geometry: BaseGeometry, properties: dict, status: str
+) -> tuple[dict, BaseGeometry]:
+    """Properties and geometry as a form would accept them, or :class:`Invalid`.
+
+    Properties pass through the form's own cleaning, so whatever the source, only
+    declared fields with valid values are stored.
+    """
+    values = validation.form_values(spec, properties)
+    cleaned, errors = validation.clean_properties(spec, values, allowed(city, spec))
+    try:
+        geometry = validation.check_geometry(spec, geometry, cities.city_outline(city))
+    except ValueError as problem:
+        errors["geometry"] = str(problem.args[0])
+    if status not in STATUSES:
+        errors["status"] = str(_l("Nieznany stan %(status)s.", status=status))
+    if errors:
+        raise Invalid(errors)
+    return cleaned, geometry
+
+
+def _snapshot(feature: Feature, action: str, user, origin: str) -> None:
+    actor = getattr(user, "email", None) or origin
+    db.session.add(
+        Revision(
+            feature_id=feature.id,
+            version=feature.version,
+            user_id=getattr(user, "id", None),
+            actor=actor,
+            action=action,
+            status=feature.status,
+            properties=dict(feature.properties or {}),
+            geometry=feature.geometry,
+        )
+    )
+    audit.record(
+        f"feature.{action}", f"{feature.layer}:{feature.id}", actor=user or origin
+    )
+
+
+def create(
+    user,
+    city: City,
+    spec: LayerSpec,
+    geometry: BaseGeometry,
+    properties: dict,
+    status: str,
+    *,
+    origin: str = "import",
+    queue_area: ServiceArea | None = None,
+) -> Feature:
+    """Store a new feature; a user must work in one of the areas it belongs to.
+
+    ``user`` None is not a person signed in: ``origin`` says who it is, "import"
+    (the command line, the demo) or "public" (a resident's suggestion, which then
+    waits in the moderation queue of ``queue_area``, invisible until accepted).
+    """
+    if user is not None:
+        _check_staff(user)
+        permissions.check_placement(user, city, geometry)
+    properties, geometry = checked(city, spec, geometry, properties, status)
+    suggestion = origin == "public"
+    with cities.transaction():
+        feature = Feature(
+            city=city,
+            layer=spec.key,
+            geometry=geometry,
+            properties=properties,
+            status="draft" if suggestion else status,
+            created_by_id=getattr(user, "id", None),
+            updated_by_id=getattr(user, "id", None),
+            moderation="pending" if suggestion else None,
+            queue_area=queue_area if suggestion else None,
+        )
+        db.session.add(feature)
+        db.session.flush()
+        _snapshot(feature, "suggest" if suggestion else "create", user, origin)
+    return feature
+
+
+def _check_staff(user) -> None:
+    if not getattr(user, "is_authenticated", False) or not getattr(
+        user, "is_active", False
+    ):
+        raise Forbidden(_l("Zaloguj się, aby zmieniać dane."))
+
+
+def update(
+    user,
+    feature: Feature,
+    base_version: int,
+    geometry: BaseGeometry | None,
+    properties: dict,
+    status: str,
+    action: str = "update",
+    moderation: tuple[str, str] | None = None,
+) -> Feature:
+    """Save a new version of the feature, unless someone else saved one meanwhile.
+
+    ``user`` must work in an area the feature belongs to, and in one the new
+    geometry belongs to. ``moderation`` (state, note) settles a suggestion.
+    """
+    _check_staff(user)
+    if not can_edit(user, feature):
+        raise Forbidden(_l("Ten obiekt leży poza Twoimi obszarami."))
+    moved = geometry is not None and not geometry.equals(feature.geometry)
+    if moved:
+        permissions.check_placement(user, feature.city, geometry)
+    geometry = geometry if moved else feature.geometry
+    publishing = status == "published" and feature.status != "published"
+    if moved or publishing or properties != feature.properties:
+        # A status change alone (archive, reject) keeps what is stored, so an old
+        # record can always be archived; what becomes public is always checked.
+        properties, geometry = checked(
+            feature.city, _spec_of(feature), geometry, properties, status
+        )
+    elif status not in STATUSES:
+        raise Invalid({"status": str(_l("Nieznany stan %(status)s.", status=status))})
+    if base_version != feature.version:
+        raise Conflict(feature, properties, geometry)
+    try:
+        with cities.transaction():
+            if moved:
+                feature.geometry = geometry
+                if feature.moderation is not None:
+                    # A suggestion's queue follows its place.
+                    feature.queue_area = cities.area_containing(feature.city, geometry)
+            feature.properties = properties
+            feature.status = status
+            feature.updated_by_id = user.id
+            if moderation is not None:
+                feature.moderation, feature.moderation_note = moderation
+            db.session.flush()
+            _snapshot(feature, action, user, "")
+    except StaleDataError as race:
+        # Another process saved between our check and our write.
+        db.session.refresh(feature)
+        raise Conflict(feature, properties, geometry) from race
+    return feature
+
+
+def _spec_of(feature: Feature) -> LayerSpec:
+    return layer_registry()[feature.layer]
+
+
+def set_status(user, feature: Feature, status: str) -> Feature:
+    """Archive ("delete"), restore or publish without touching anything else."""
+    action = {"archived": "archive", "published": "publish"}.get(status, "restore")
+    return update(
+        user, feature, feature.version, None, feature.properties, status, action=action
+    )
+
+
+def history(feature: Feature) -> list[tuple[Revision, list[Change], bool]]:
+    """Revisions newest first, each with its field changes and whether it moved."""
+    revisions = list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.feature_id == feature.id)
+            .order_by(Revision.version)
+        )
+    )
+    spec, rows, previous = _spec_of(feature), [], None
+    for revision in revisions:
+        before = previous.properties if previous else {}
+        changes = diff(spec, before, revision.properties)
+        if previous and previous.status != revision.status:
+            changes.insert(0, Change("status", previous.status, revision.status))
+        moved = bool(previous) and not previous.geometry.equals(revision.geometry)
+        rows.append((revision, changes, moved))
+        previous = revision
+    return list(reversed(rows))
+
+
+def diff(spec: LayerSpec, before: dict, after: dict) -> list[Change]:
+    """Field-by-field differences between two property sets of a layer's feature.
+
+    Each field's kind says what is a change (reordering a list is not); only
+    declared fields are compared.
+    """
+    return [
+        Change(f.name, before.get(f.name), after.get(f.name))
+        for f in spec.all_fields
+        if not _same(f, before.get(f.name), after.get(f.name))
+    ]
+
+
+def _same(spec_field, before, after) -> bool:
+    if before in (None, "", [], {}) or after in (None, "", [], {}):
+        return before in (None, "", [], {}) and after in (None, "", [], {})
+    return kind_of(spec_field).same(before, after)
+
+
+def restore_revision(user, feature: Feature, revision_id: int) -> Feature:
+    """Make an earlier version current again, as a new revision."""
+    revision = db.session.get(Revision, revision_id)
+    if revision is None or revision.feature_id != feature.id:
+        raise NotFound(_l("Nie ma takiej wersji."))
+    return update(
+        user,
+        feature,
+        feature.version,
+        revision.geometry,
+        revision.properties,
+        revision.status,
+        action="revert",
+    )
+
+
+def matches(spec: LayerSpec, feature: Feature, filters: dict) -> bool:
+    """Whether a feature passes the list filters (area, category, status, text)."""
+    props = feature.properties or {}
+    area = filters.get("area")
+    if area and area not in {
+        a.code for a in cities.areas_of(feature.city, feature.geometry)
+    }:
+        return False
+    category = filters.get("category")
+    if category and spec.category_field:
+        value = props.get(spec.category_field)
+        values = value if isinstance(value, list) else [value]
+        if category not in values:
+            return False
+    if filters.get("status") and feature.status != filters["status"]:
+        return False
+    text = fold(filters.get("q") or "")
+    if text:
+        haystack = " ".join(
+            str(props.get(f.name) or "") for f in spec.all_fields if f.searchable
+        )
+        if text not in fold(haystack):
+            return False
+    return True
+
+
+def listing(city, spec: LayerSpec, user, filters: dict) -> list[Feature]:
+    """The features a list shows: visible to the user, filtered, sorted."""
+    archived = filters.get("status") == "archived"
+    rows = [
+        f
+        for f in visible(city, spec, user, include_archived=archived)
+        if matches(spec, f, filters)
+    ]
+    key = filters.get("sort") or spec.title_field
+    if key not in {f.name for f in spec.all_fields}:
+        key = spec.title_field
+    reverse = filters.get("order") == "desc"
+    return sorted(
+        rows,
+        key=lambda f: fold(str((f.properties or {}).get(key) or "")),
+        reverse=reverse,
+    )
+
+
+def hidden_fields(spec: LayerSpec, properties: dict | None, user=None) -> set[str]:
+    """Declared fields of one feature that ``user`` may not see (staff see all).
+
+    The public never sees internal fields (``public=False``), nor a person's
+    contact without the recorded date of that person's consent.
+    """
+    if user is not None and user.is_authenticated:
+        return set()
+    properties = properties or {}
+    return {
+        f.name
+        for f in spec.all_fields
+        if not f.public or (f.consent and not properties.get(f.consent))
+    }
+
+
+def shown_properties(spec: LayerSpec, feature: Feature, user=None) -> dict:
+    """The feature's properties that ``user`` may see: an allow-list.
+
+    Only fields the layer declares, that apply to this feature (their ``when``) and
+    that are not hidden from ``user`` leave the server; a property whose field was
+    renamed or removed from the spec is never shown.
+    """
+    properties = feature.properties or {}
+    hidden = hidden_fields(spec, properties, user)
+    return {
+        f.name: properties[f.name]
+        for f in spec.all_fields
+        if f.name in properties and f.name not in hidden and spec.applies(f, properties)
+    }
+
+
+def as_geojson(spec: LayerSpec, features: list[Feature], user=None) -> dict:
+    """A FeatureCollection of the features with the properties ``user`` may see."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f.id,
+                "geometry": f.geometry.__geo_interface__,
+                "properties": {
+                    **shown_properties(spec, f, user),
+                    "layer": spec.key,
+                    "status": f.status,
+                    "version": f.version,
+                    "updated_at": f.updated_at.isoformat(timespec="seconds"),
+                },
+            }
+            for f in features
+        ],
+    }
+
+
+def published_at(city: City, spec: LayerSpec, when: date | None = None) -> list:
+    """(geometry, properties) of the features published at the end of ``when``.
+
+    Read from the revision history; ``when`` None means now.
+    """
+    query = (
+        select(Revision)
+        .join(Feature, Feature.id == Revision.feature_id)
+        .where(Feature.city == city, Feature.layer == spec.key)
+        .order_by(Revision.feature_id, Revision.version)
+    )
+    if when is not None:
+        query = query.where(Revision.at < when + timedelta(days=1))
+    latest: dict[int, Revision] = {}
+    for revision in db.session.scalars(query):
+        latest[revision.feature_id] = revision
+    return [
+        (r.geometry, r.properties or {})
+        for r in latest.values()
+        if r.status == "published"
+    ]
+
+
+def _published(city: City, layer_keys):
+    return select(Feature).where(
+        Feature.city == city,
+        Feature.layer.in_(list(layer_keys)),
+        Feature.status == "published",
+        Feature.moderation.is_(None) | (Feature.moderation == "accepted"),
+    )
+
+
+def published_versions(city: City, layer_keys) -> list[tuple]:
+    """(id, version, created_at) of the city's published features of these layers.
+
+    Suggestions still in moderation are left out. Callers that cache what they
+    derive from a feature use the version to tell when it changed.
+    """
+    query = _published(city, layer_keys).with_only_columns(
+        Feature.id, Feature.version, Feature.created_at
+    )
+    return [tuple(row) for row in db.session.execute(query.order_by(Feature.id))]
+
+
+def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
+    """The published features among ``ids``, or all of them when ``ids`` is None."""
+    query = _published(city, layer_keys)
+    if ids is not None:
+        query = query.where(Feature.id.in_(list(ids)))
+    return list(db.session.scalars(query))

@@ -1,0 +1,1 @@
+"""The public service finder: the resident's question, the search, schema.org data."""

@@ -1,0 +1,415 @@
+"""The public service finder: which published services answer a resident's question.
+
+A *service* is a public feature of a layer whose spec sets ``finder`` (day-support
+centres; resources of the needs-and-resources map). Filters work on the vocabularies
+the layers declare, not on field names, so a new layer joins the finder by setting
+``finder=True``. Everything here is pure except :func:`services` and
+:func:`get_service` (and :func:`find`, which calls the first), which ask
+:mod:`webgis.feature_store` for the features.
+
+What is derived from a feature (folded search text, metric coordinates) is cached per
+feature version: the version changes on every save, so the cache cannot go stale, and
+a process that never saw a feature simply derives it again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import shapely
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from layers import LayerSpec
+from webgis.core.errors import NotFound
+from webgis.core.extensions import db
+from webgis.core.text import fold
+from webgis.features import store
+from webgis.features.kinds import WEEKDAYS
+from webgis.features.models import Feature
+from webgis.finder.questions import (
+    ANY_OF,
+    LANGUAGES,
+    POLAND,
+    VOCABULARY_FILTERS,
+    Choices,
+    Query,
+    parse_query,
+)
+from webgis.geography.boundaries import metric_transformer
+from webgis.geography.models import City
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Service:
+    """What the finder needs of one feature, derived once per feature version."""
+
+    id: int
+    version: int
+    layer: str
+    title: str
+    properties: dict
+    geometry: BaseGeometry
+    point: Point  # where its marker is (EPSG:4326)
+    lon: float
+    lat: float
+    x: float  # EPSG:2180 metres
+    y: float
+    updated_at: datetime
+    sort_key: str
+    #: What the service's fields with a role hold (its phone, places, …), public only.
+    roles: dict
+    haystack: str  # folded searchable text
+    address: str  # folded, to find a place by a street name
+    listed: bool  # public and, where the layer says so, of the right kind
+
+    @property
+    def precision(self) -> str:
+        """How exactly the place is known: address, street or unit."""
+        return self.properties.get("location_precision") or "address"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A service that matched, with its distance from the chosen place (metres)."""
+
+    service: Service
+    distance: float | None = None
+
+
+def now_in_warsaw() -> tuple[str, str]:
+    """Today's weekday key and the time (HH:MM) in Poland."""
+    now = datetime.now(WARSAW)
+    return WEEKDAYS[now.weekday()], now.strftime("%H:%M")
+
+
+def is_open(hours: Mapping | None, day: str, time: str = "") -> bool:
+    """Whether opening hours include ``time`` on ``day`` (any time that day if "")."""
+    intervals = (hours or {}).get(day) or []
+    if not time:
+        return bool(intervals)
+    return any(start <= time < end for start, end in intervals)
+
+
+class ServiceCache:
+    """What the finder derived from features, by feature version; owned by the app.
+
+    At most ``limit`` entries: the least recently used go first. A request keeps
+    the services it collected, so an eviction meanwhile cannot drop any of them.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._entries: OrderedDict[tuple, Service] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple) -> Service | None:
+        """The service derived for this feature version, if still kept."""
+        with self._lock:
+            service = self._entries.get(key)
+            if service is not None:
+                self._entries.move_to_end(key)
+            return service
+
+    def put(self, key: tuple, service: Service) -> None:
+        """Keep a derived service, forgetting the oldest beyond the limit."""
+        with self._lock:
+            self._entries[key] = service
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+
+
+def _cache() -> ServiceCache:
+    return current_app.extensions["webgis.finder_cache"]
+
+
+def _key(feature: Feature) -> tuple:
+    # Ids repeat across databases (tests, the benchmark), so the key names the
+    # database, and the creation time tells a recreated database apart.
+    return (str(db.engine.url), feature.id, feature.version, feature.created_at)
+
+
+def derive(spec: LayerSpec, feature: Feature) -> Service:
+    """The finder's view of one feature (cached per version)."""
+    key = _key(feature)
+    cached = _cache().get(key)
+    if cached is not None:
+        return cached
+    # The finder is public: staff see there exactly what residents see.
+    props = store.shown_properties(spec, feature)
+    point = feature.geometry.representative_point()
+    x, y = metric_transformer().transform(point.x, point.y)
+    title = feature.title_for(spec)
+    listed = store.is_public(spec, feature) and (
+        spec.finder_when is None
+        or props.get(spec.finder_when[0]) == spec.finder_when[1]
+    )
+    service = Service(
+        id=feature.id,
+        version=feature.version,
+        layer=spec.key,
+        title=title,
+        properties=props,
+        geometry=feature.geometry,
+        point=point,
+        lon=point.x,
+        lat=point.y,
+        x=x,
+        y=y,
+        updated_at=feature.updated_at,
+        roles={
+            f.role: props[f.name] for f in spec.all_fields if f.role and f.name in props
+        },
+        sort_key=fold(title),
+        haystack=fold(
+            " ".join(
+                str(props.get(f.name) or "")
+                for f in spec.all_fields
+                if f.searchable and f.public
+            )
+        ),
+        address=fold(str(props.get("address") or "")),
+        listed=listed,
+    )
+    _cache().put(key, service)
+    return service
+
+
+def finder_layers(registry: Mapping[str, LayerSpec]) -> dict[str, LayerSpec]:
+    """The layers whose features are services."""
+    return {key: spec for key, spec in registry.items() if spec.finder}
+
+
+def services(city: City, registry: Mapping[str, LayerSpec]) -> list[Service]:
+    """Every service of the city the public may see.
+
+    Only features whose version is not cached yet are loaded in full.
+    """
+    specs = finder_layers(registry)
+    database, cache = str(db.engine.url), _cache()
+    keys = [(database, *row) for row in store.published_versions(city, specs)]
+    found = {key: cache.get(key) for key in keys}
+    missing = [key[1] for key, service in found.items() if service is None]
+    if missing:
+        # Loading everything is quicker than a long list of ids (a cold start).
+        ids = None if len(missing) > len(keys) // 2 else missing
+        for feature in store.published_by_id(city, specs, ids):
+            key = _key(feature)
+            if key in found:
+                found[key] = derive(specs[feature.layer], feature)
+    return [s for s in found.values() if s is not None and s.listed]
+
+
+def search(
+    candidates: list[Service],
+    query: Query,
+    choices: Choices,
+    specs: Mapping[str, LayerSpec],
+    now: tuple[str, str] | None = None,
+) -> list[Hit]:
+    """The services that pass every filter, nearest first when a place is chosen.
+
+    ``now`` (weekday key, HH:MM) stands for the present in "open now" (tests pass
+    it; by default the time in Poland).
+    """
+    vocabulary_fields = {
+        key: _fields_by_vocabulary(spec) for key, spec in specs.items()
+    }
+    when = _when(query, now)
+    words = fold(query.text).split()
+    area = choices.areas.get(query.area) if query.area else None
+    if area is not None:
+        shapely.prepare(area)
+    rows = [
+        s
+        for s in candidates
+        if all(w in s.haystack for w in words)
+        and _has_terms(s, query, vocabulary_fields[s.layer])
+        and (not query.language or speaks(s.roles, query.language))
+        and (when is None or _open(s, specs[s.layer], when))
+        and (not query.area or (area is not None and area.intersects(s.geometry)))
+    ]
+    if query.origin is None:
+        return [Hit(s) for s in sorted(rows, key=lambda s: s.sort_key)]
+    distances = distances_from(query.origin, rows)
+    order = np.argsort(distances, kind="stable")
+    return [Hit(rows[i], float(distances[i])) for i in order]
+
+
+def _fields_by_vocabulary(spec: LayerSpec) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for spec_field in spec.all_fields:
+        if spec_field.vocabulary and spec_field.public:
+            found.setdefault(spec_field.vocabulary, []).append(spec_field.name)
+    return found
+
+
+def _has_terms(service: Service, query: Query, fields: dict[str, list[str]]) -> bool:
+    """The service has the chosen terms: any of them (:data:`ANY_OF`) or all."""
+    for name, wanted in query.terms.items():
+        if not wanted:
+            continue
+        values: set[str] = set()
+        for field_name in fields.get(VOCABULARY_FILTERS[name], []):
+            value = service.properties.get(field_name)
+            values.update(value if isinstance(value, list) else [value])
+        found = set(wanted) & values if name in ANY_OF else set(wanted) <= values
+        if not found:
+            return False
+    return True
+
+
+def speaks(roles: Mapping, language: str) -> bool:
+    """Whether the service's languages (its field of that role) mention ``language``.
+
+    A service that lists no language is taken to work in Polish.
+    """
+    text = fold(str(roles.get("languages") or ""))
+    if not text:
+        return language == "pl"
+    return any(fold(stem) in text for stem in LANGUAGES[language][1])
+
+
+def _when(query: Query, now: tuple[str, str] | None) -> tuple[str, str] | None:
+    if query.open_now:
+        return now or now_in_warsaw()
+    if query.day or query.time:
+        day = query.day or (now or now_in_warsaw())[0]
+        return day, query.time
+    return None
+
+
+def _open(service: Service, spec: LayerSpec, when: tuple[str, str]) -> bool:
+    hours = [f.name for f in spec.all_fields if f.kind == "hours" and f.public]
+    return any(is_open(service.properties.get(name), *when) for name in hours)
+
+
+def distances_from(origin: tuple[float, float], rows: list[Service]) -> np.ndarray:
+    """Straight-line distances in metres (EPSG:2180) from (lat, lon) to each service."""
+    x0, y0 = metric_transformer().transform(origin[1], origin[0])
+    xs = np.fromiter((s.x for s in rows), float, len(rows))
+    ys = np.fromiter((s.y for s in rows), float, len(rows))
+    return np.hypot(xs - x0, ys - y0)
+
+
+def page_of(
+    hits: list[Hit], page: int, size: int = PAGE_SIZE
+) -> tuple[list[Hit], int, int]:
+    """One page of the results, its number (at most the last) and the last's."""
+    last = max(1, -(-len(hits) // size))
+    page = min(page, last)
+    return hits[(page - 1) * size : page * size], page, last
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finder page's answer: the query as understood, problems, matching services."""
+
+    query: Query
+    errors: dict[str, str]
+    hits: list[Hit]
+    choices: Choices
+
+
+def city_choices(
+    city: City,
+    candidates: list[Service],
+    vocabularies: Mapping[str, set[str]],
+    with_places: bool = True,
+) -> Choices:
+    """What the city's finder filters by, and the places a typed name may mean.
+
+    Places are the city's units (their representative point) and the addresses of
+    its services; a unit wins over an address of the same name. ``with_places``
+    False skips them when no place was typed.
+    """
+    areas: dict[str, BaseGeometry | None] = {
+        a.code: a.geometry for a in city.service_areas
+    }
+    places: dict[str, Point] = {}
+    for unit in city.units:
+        areas[f"unit-{unit.number}"] = unit.geometry
+        if with_places:
+            places[fold(unit.name)] = unit.geometry.representative_point()
+    if with_places:
+        for service in candidates:
+            if service.address:
+                places.setdefault(service.address, service.point)
+    return Choices(vocabularies, areas, places)
+
+
+def find(
+    city: City,
+    registry: Mapping[str, LayerSpec],
+    args: Mapping,
+    vocabularies: Mapping[str, set[str]],
+    now: tuple[str, str] | None = None,
+) -> Result:
+    """Parse the URL's query and search the city's services with it."""
+    candidates = services(city, registry)
+    choices = city_choices(city, candidates, vocabularies, bool(args.get("from")))
+    query, errors = parse_query(args, choices)
+    hits = search(candidates, query, choices, finder_layers(registry), now)
+    return Result(query, errors, hits, choices)
+
+
+def get_service(
+    city: City, registry: Mapping[str, LayerSpec], service_id: int
+) -> Service:
+    """One service the public may see, or :class:`NotFound` (drafts do not exist)."""
+    specs = finder_layers(registry)
+    found = store.published_by_id(city, specs, [service_id])
+    service = derive(specs[found[0].layer], found[0]) if found else None
+    if service is None or not service.listed:
+        raise NotFound(_l("Nie ma takiej usługi."))
+    return service
+
+
+def city_bounds(city: City) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the city's units, to frame an empty map."""
+    geometries = [u.geometry for u in city.units]
+    if not geometries:
+        return POLAND
+    return tuple(float(v) for v in shapely.total_bounds(geometries))
+
+
+def area_outlines(city: City) -> list:
+    """The city's service areas simplified to about 20 m: a light backdrop for pins."""
+    return [
+        shapely.simplify(a.geometry, 0.0002, preserve_topology=True)
+        for a in city.service_areas
+        if a.geometry is not None
+    ]
+
+
+def term_labels(
+    service: Service, spec: LayerSpec, vocabulary: str, labels: Mapping[str, str]
+) -> list[str]:
+    """Labels of the service's terms of one vocabulary, in the reader's language."""
+    values: list[str] = []
+    for spec_field in spec.all_fields:
+        if spec_field.vocabulary == vocabulary and spec_field.public:
+            value = service.properties.get(spec_field.name)
+            values += value if isinstance(value, list) else [value]
+    return [labels.get(v, v) for v in values if v]
+
+
+def hours_on(service: Service, spec: LayerSpec, day: str) -> list[list[str]] | None:
+    """The service's opening intervals on ``day``; None when it publishes no hours."""
+    for spec_field in spec.all_fields:
+        hours = service.properties.get(spec_field.name)
+        if spec_field.kind == "hours" and spec_field.public and hours:
+            return hours.get(day, [])
+    return None

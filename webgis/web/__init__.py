@@ -1,0 +1,1 @@
+"""The web face: blueprints, forms, security set-up and folium maps."""

@@ -1,0 +1,28 @@
+"""Every folium map of the app; nothing outside this package imports folium.
+
+Builders by page (:mod:`.city`, :mod:`.forms`, :mod:`.finder`, :mod:`.choropleth`)
+share :mod:`.base`; every stored text reaches a map through :mod:`.escaping`.
+"""
+
+from webgis.web.maps.base import MapAssets, RenderedMap, merged_header, render
+from webgis.web.maps.choropleth import choropleth_map
+from webgis.web.maps.city import MapFeature, MapLayer, area_map, city_map
+from webgis.web.maps.finder import Pin, finder_map
+from webgis.web.maps.forms import editor_map, feature_map, suggestion_map
+
+__all__ = [
+    "MapAssets",
+    "MapFeature",
+    "MapLayer",
+    "Pin",
+    "RenderedMap",
+    "area_map",
+    "choropleth_map",
+    "city_map",
+    "editor_map",
+    "feature_map",
+    "finder_map",
+    "merged_header",
+    "render",
+    "suggestion_map",
+]

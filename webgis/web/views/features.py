@@ -1,0 +1,274 @@
+"""Pages of the thematic layers, generated from each layer's spec."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webgis.accounts.permissions import role_required
+from webgis.core.errors import Forbidden, Invalid
+from webgis.core.registry import layer_registry
+from webgis.features import editing, store
+from webgis.features import export as exporting
+from webgis.features.kinds import public_schema
+from webgis.features.validation import Form
+from webgis.geography import cities
+from webgis.web import maps
+from webgis.web.forms import ConfirmForm, checks_own_token
+from webgis.web.map_pages import map_assets, render_map
+
+bp = Blueprint("features", __name__)
+STAFF = ("organiser", "planner", "admin")
+FILTERS = ("area", "category", "status", "q", "sort", "order")
+
+
+def _context(city_code: str, layer_key: str):
+    city = cities.get_city(city_code)
+    spec = layer_registry().get(layer_key)
+    if spec is None:
+        abort(404)
+    return city, spec
+
+
+def _feature(city_code: str, layer_key: str, feature_id: int, to_edit=False):
+    """City, layer spec and feature of a URL; with ``to_edit``, refuse non-editors."""
+    city, spec = _context(city_code, layer_key)
+    feature = store.get(city, spec, feature_id, current_user)
+    if to_edit and not store.can_edit(current_user, feature):
+        raise Forbidden(_("Ten obiekt leży poza Twoimi obszarami."))
+    return city, spec, feature
+
+
+@bp.get("/<city_code>/layers/<layer_key>/")
+def listing(city_code: str, layer_key: str):
+    """A layer's features with filters and sorting; the URL carries the filters."""
+    city, spec = _context(city_code, layer_key)
+    filters = {k: request.args.get(k, "") for k in FILTERS}
+    if not current_user.is_authenticated:
+        filters["status"] = ""
+    rows = store.listing(city, spec, current_user, filters)
+    return render_template(
+        "features/list.html",
+        options=editing.field_options(city, spec, current_user),
+        city=city,
+        spec=spec,
+        rows=rows,
+        filters=filters,
+        needs_verification=store.needs_verification,
+    )
+
+
+def _form_page(city, spec, values, errors, feature=None, status=200):
+    return render_template(
+        "features/form.html",
+        options=editing.field_options(city, spec, current_user),
+        city=city,
+        spec=spec,
+        feature=feature,
+        values=Form(values),
+        errors=errors,
+        rendered=render_map(
+            maps.editor_map(
+                cities.units_frame(city),
+                feature and feature.geometry,
+                map_assets(),
+            )
+        ),
+    ), status
+
+
+@bp.route("/<city_code>/layers/<layer_key>/new", methods=["GET", "POST"])
+@checks_own_token
+@role_required(*STAFF)
+def new(city_code: str, layer_key: str):
+    """Add a feature: fields from the spec, a place from the map."""
+    city, spec = _context(city_code, layer_key)
+    if request.method == "GET":
+        return _form_page(city, spec, {"location_precision": ["address"]}, {})
+    if not ConfirmForm().validate_on_submit():
+        return _form_page(city, spec, request.form, {}, status=400)
+    try:
+        properties, geometry, status = editing.read_submission(
+            city, spec, request.form, current_user
+        )
+        feature = store.create(current_user, city, spec, geometry, properties, status)
+    except Invalid as invalid:
+        return _form_page(city, spec, request.form, invalid.errors, status=422)
+    except Forbidden as refused:
+        return _form_page(
+            city, spec, request.form, {"geometry": str(refused)}, status=403
+        )
+    flash(_("Zapisano."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+def _detail_url(city, spec, feature):
+    return url_for(
+        "features.detail",
+        city_code=city.code,
+        layer_key=spec.key,
+        feature_id=feature.id,
+    )
+
+
+@bp.get("/<city_code>/layers/<layer_key>/<int:feature_id>")
+def detail(city_code: str, layer_key: str, feature_id: int):
+    """Everything about one feature, with a small map."""
+    city, spec, feature = _feature(city_code, layer_key, feature_id)
+    fmap = maps.feature_map(feature.geometry, spec.colour, map_assets())
+    return render_template(
+        "features/detail.html",
+        options=editing.field_options(city, spec, current_user),
+        city=city,
+        spec=spec,
+        feature=feature,
+        hidden=store.hidden_fields(spec, feature.properties, current_user),
+        rendered=render_map(fmap),
+        confirm=ConfirmForm(),
+        editable=store.can_edit(current_user, feature),
+        needs_verification=store.needs_verification,
+        areas=cities.areas_of(city, feature.geometry),
+    )
+
+
+@bp.route(
+    "/<city_code>/layers/<layer_key>/<int:feature_id>/edit", methods=["GET", "POST"]
+)
+@checks_own_token
+@role_required(*STAFF)
+def edit(city_code: str, layer_key: str, feature_id: int):
+    """Change a feature; a version saved meanwhile by someone else is a conflict."""
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
+    if request.method == "GET":
+        values = editing.to_form(spec, feature.properties, feature.geometry)
+        values["status"] = [feature.status]
+        values["version"] = [str(feature.version)]
+        return _form_page(city, spec, values, {}, feature)
+    if not ConfirmForm().validate_on_submit():
+        return _form_page(city, spec, request.form, {}, feature, 400)
+    try:
+        properties, geometry, status = editing.read_submission(
+            city, spec, request.form, current_user
+        )
+        # An unreadable version cannot be trusted: saving over it is a conflict.
+        version = request.form.get("version", "")
+        base = int(version) if version.isascii() and version.isdigit() else 0
+        store.update(current_user, feature, base, geometry, properties, status)
+    except Invalid as invalid:
+        return _form_page(city, spec, request.form, invalid.errors, feature, 422)
+    except store.Conflict as conflict:
+        return render_template(
+            "features/conflict.html",
+            city=city,
+            spec=spec,
+            feature=feature,
+            mine=conflict.mine,
+            changes=store.diff(spec, feature.properties, conflict.mine),
+            options=editing.field_options(city, spec, current_user),
+            values=Form(request.form),
+        ), 409
+    except Forbidden as refused:
+        return _form_page(
+            city, spec, request.form, {"geometry": str(refused)}, feature, 403
+        )
+    flash(_("Zapisano."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.post("/<city_code>/layers/<layer_key>/<int:feature_id>/status")
+@role_required(*STAFF)
+def change_status(city_code: str, layer_key: str, feature_id: int):
+    """Publish, archive ("delete") or restore a feature."""
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
+    status = request.form.get("status", "")
+    if not ConfirmForm().validate_on_submit() or status not in (
+        "draft",
+        "published",
+        "archived",
+    ):
+        abort(400)
+    store.set_status(current_user, feature, status)
+    messages = {
+        "archived": _("Przeniesiono do archiwum."),
+        "published": _("Opublikowano."),
+        "draft": _("Przywrócono jako szkic."),
+    }
+    flash(messages[status], "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.get("/<city_code>/layers/<layer_key>/<int:feature_id>/history")
+@role_required(*STAFF)
+def history(city_code: str, layer_key: str, feature_id: int):
+    """Every version: who, when, which fields changed, whether it moved."""
+    city, spec, feature = _feature(city_code, layer_key, feature_id)
+    return render_template(
+        "features/history.html",
+        city=city,
+        spec=spec,
+        feature=feature,
+        rows=store.history(feature),
+        options=editing.field_options(city, spec, current_user),
+        confirm=ConfirmForm(),
+        editable=store.can_edit(current_user, feature),
+    )
+
+
+@bp.post("/<city_code>/layers/<layer_key>/<int:feature_id>/history/<int:revision_id>")
+@role_required(*STAFF)
+def restore(city_code: str, layer_key: str, feature_id: int, revision_id: int):
+    """Make an earlier version current again (as a new version)."""
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    store.restore_revision(current_user, feature, revision_id)
+    flash(_("Przywrócono wcześniejszą wersję."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+@bp.get("/<city_code>/layers/<layer_key>/export.<fmt>")
+def export(city_code: str, layer_key: str, fmt: str):
+    """Download what the list shows (same filters) as GeoJSON, CSV or GeoPackage."""
+    city, spec = _context(city_code, layer_key)
+    if fmt not in exporting.FORMATS:
+        abort(404)
+    filters = {k: request.args.get(k, "") for k in FILTERS}
+    if not current_user.is_authenticated:
+        filters["status"] = ""
+    rows = store.listing(city, spec, current_user, filters)
+    frame = exporting.features_frame(spec, rows, current_user)
+    body = exporting.export(frame, fmt, spec.key)
+    name = f"{city.code}-{spec.key}.{fmt}"
+    return Response(
+        body,
+        mimetype=exporting.FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/api/layers/<layer_key>/schema")
+def api_schema(layer_key: str):
+    """The JSON Schema of the layer's public properties (types from the field kinds)."""
+    spec = layer_registry().get(layer_key)
+    if spec is None:
+        abort(404)
+    return jsonify(public_schema(spec))
+
+
+@bp.get("/api/<city_code>/layers/<layer_key>")
+def api_layer(city_code: str, layer_key: str):
+    """The layer as GeoJSON: what the caller may see (the public: published only)."""
+    city, spec = _context(city_code, layer_key)
+    features = store.visible(city, spec, current_user)
+    response = jsonify(store.as_geojson(spec, features, current_user))
+    response.mimetype = "application/geo+json"
+    return response
