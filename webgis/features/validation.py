@@ -146,8 +146,22 @@ def clean_geometry(
     return check_geometry(spec, geometry, city_outline)
 
 
+def within_city(city_outline: BaseGeometry) -> BaseGeometry:
+    """Where features may lie: the city with a little tolerance, prepared for tests.
+
+    Boundaries are digitised and markers dropped by hand, so a few metres over the
+    line still count as inside.
+    """
+    area = city_outline.buffer(0.0005)
+    shapely.prepare(area)
+    return area
+
+
 def check_geometry(
-    spec: LayerSpec, geometry: BaseGeometry | None, city_outline: BaseGeometry
+    spec: LayerSpec,
+    geometry: BaseGeometry | None,
+    city_outline: BaseGeometry,
+    within: BaseGeometry | None = None,
 ) -> BaseGeometry:
     """Return the geometry (2D) when the layer accepts it inside the city.
 
@@ -186,8 +200,10 @@ def check_geometry(
         geometry.area > city_outline.area * 1.001
     ):
         raise ValueError(_l("Obszar jest większy niż całe miasto."))
-    # A little tolerance: boundaries are digitised, markers are dropped by hand.
-    if not city_outline.buffer(0.0005).covers(geometry):
+    # ``within`` may come prepared (see within_city) when many features are checked.
+    if not (within if within is not None else within_city(city_outline)).covers(
+        geometry
+    ):
         raise ValueError(_l("To miejsce leży poza granicami miasta."))
     return geometry
 
