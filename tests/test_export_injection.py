@@ -61,6 +61,28 @@ def test_layer_csv_shows_formula_text_as_text(staff_app, attack):
     assert float(rows[0]["lon"]) == pytest.approx(17.0309)
 
 
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_layer_xlsx_shows_formula_text_as_text(staff_app, attack):
+    marker = f"arkusz {attack}"
+    feature_id, _revision = new_feature(
+        staff_app,
+        name=ATTACKS[attack],
+        description=f"{ATTACKS[attack]} {marker}",
+        capacity="7",
+    )
+    url = "/wroclaw/layers/day_centres/export.xlsx"
+    response = staff_app.test_client().get(url, query_string={"q": marker})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    header = [cell.value for cell in sheet[1]]
+    (row,) = sheet.iter_rows(min_row=2)
+    name = row[header.index("name")]
+    # XML turns "\r" into "\n"
+    text = stored(staff_app, feature_id, "name").replace("\r", "\n")
+    assert (name.data_type, name.value) == ("s", "'" + text)
+    # numbers stay numbers
+    assert row[header.index("capacity")].value == 7
+
+
 def test_gis_exports_keep_the_stored_text(staff_app, tmp_path):
     new_feature(staff_app, name=ATTACKS["equals"], description="geojson nietkniety")
     url = "/wroclaw/layers/day_centres/export.geojson?q=geojson+nietkniety"

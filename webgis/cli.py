@@ -11,9 +11,11 @@ from flask.cli import with_appcontext
 
 from webgis.accounts import users
 from webgis.analysis.coverage import coverage_table
-from webgis.core.errors import WebgisError
+from webgis.core.errors import NotFound, WebgisError
+from webgis.core.registry import layer_registry
 from webgis.database import init_db
 from webgis.demo import demo_accounts, load_demo
+from webgis.features import importing
 from webgis.features.export import table_file
 from webgis.geography import cities
 from webgis.geography.boundaries import prepare_units, read_boundary_file
@@ -162,6 +164,65 @@ def users_list():
         click.echo(f"{user.email}\t{user.role}\t{areas}{state}")
 
 
+features_group = click.Group("features", help="Obiekty warstw tematycznych.")
+
+
+@features_group.command("import")
+@click.argument("city_code")
+@click.argument("layer_key")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sheet", help="The XLSX sheet to read (the first by default).")
+@click.option(
+    "--layer",
+    "file_layer",
+    help="The layer of a GeoPackage or zip to read (all alike ones by default).",
+)
+@click.option("--publish", is_flag=True, help="Publish the features (else drafts).")
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option(
+    "--update-duplicates",
+    is_flag=True,
+    help="Update a stored feature with the same title within 50 m (else skip it).",
+)
+@with_appcontext
+def features_import(
+    city_code, layer_key, file, sheet, file_layer, publish, dry_run, update_duplicates
+):
+    """Import FILE (CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile): all or none."""
+    with _refusal():
+        city = cities.get_city(city_code)
+        spec = layer_registry().get(layer_key)
+        if spec is None:
+            raise NotFound(f"Nie ma warstwy {layer_key!r}.")
+        source = importing.read_source(
+            file,
+            file.name,
+            sheet=sheet,
+            layer=file_layer,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        )
+        mapping = importing.propose_mapping(spec, source.columns)
+        for index, column in enumerate(source.columns):
+            click.echo(f"  {column} → {mapping.get(index, '—')}")
+        plan = importing.plan(
+            None,
+            city,
+            spec,
+            source,
+            mapping,
+            publish=publish,
+            update_duplicates=update_duplicates,
+        )
+        _report(importing.summary(plan))
+        if dry_run and not plan.problems:
+            click.echo("Próba: nic nie zapisano.")
+            return
+        saved = importing.run(None, city, spec, plan)
+    click.echo(
+        f"Zapisano {len(saved)} obiektów ({'opublikowane' if publish else 'szkice'})."
+    )
+
+
 analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 
 
@@ -249,6 +310,7 @@ def register_commands(app: Flask) -> None:
         boundaries_group,
         areas_group,
         users_group,
+        features_group,
         analyse_group,
     )
     for command in (*commands, demo, serve):

@@ -6,22 +6,28 @@ to clean a submitted value, turn a stored value back into form values, offer its
 choices, write a value as text, compare two values for the history and describe its
 type to outputs (a JSON Schema). Templates ask the kind which input
 (``templates/features/widgets/<widget>.html``) and which display
-(``templates/features/values/<display>.html``) to use. A new kind is one class here
-and, when it needs them, one widget and one display template.
+(``templates/features/values/<display>.html``) to use. Imports and exports ask it
+too: :meth:`FieldKind.cell_to_form` reads a spreadsheet cell (a key or a label in any
+interface language, a date as ``01.05.2013``, a list split on ``;`` or ``,``) into
+form values, which are then cleaned like a form, and :meth:`FieldKind.to_cell` writes
+a stored value as one typed cell. A new kind is one class here and, when it needs
+them, one widget and one display template.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from layers import FieldSpec, LayerRegistryError, LayerSpec
-from webgis.core.text import translated
+from webgis.core.text import fold, translated
+from webgis.core.text import lazy_text as _l
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = (
@@ -40,6 +46,17 @@ PHONE = re.compile(r"^\+?[\d\s()\-]{6,20}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 MAX_TEXT, MAX_TEXTAREA = 300, 5000
 TRUE = ("y", "yes", "on", "true", "1")
+#: How spreadsheets say yes and no in the interface languages (compared folded).
+CELL_YES = frozenset({"tak", "t", "y", "yes", "true", "1", "x", "prawda", "так"})
+CELL_NO = frozenset({"nie", "n", "no", "false", "0", "falsz", "ні", "ni"})
+#: A day written the Polish way (01.05.2013) and an ISO day with a midnight time.
+DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
+WHOLE = re.compile(r"^(\d[\d ]*)(?:[.,]0+)?$")
+#: A member as a cell writes it: "Fundacja X (organizacja pozarządowa)".
+MEMBER = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+#: A day of opening hours in a cell: "poniedziałek 08:00-16:00, 17:00-19:00".
+DAY_HOURS = re.compile(r"^([^\d]+?)\s*:?\s*(\d.*)$")
 
 
 class OptionSource(Protocol):
@@ -55,9 +72,62 @@ class OptionSource(Protocol):
         """(id, title) of the layer's features the reader may see."""
 
 
+class CellLookup(Protocol):
+    """How an import turns what a cell names into a stored key (see ``importing``)."""
+
+    def key(self, spec_field: FieldSpec, text: str) -> str | None:
+        """The key named by ``text`` (a key, or a label in pl/en/uk), or None."""
+
+
 def _digits(value: str) -> bool:
     # str.isdigit() also accepts "²" and "٣", which int() refuses.
     return value.isascii() and value.isdigit()
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as text: whole numbers without ``.0``, days in ISO form."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        midnight = value.time() == datetime.min.time()
+        return value.date().isoformat() if midnight else value.isoformat(" ", "minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "; ".join(filter(None, (cell_text(v) for v in value)))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def cell_items(value) -> list:
+    """The values of a list cell: a list, a JSON array, or text split on ``;``/``,``."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                value = text
+        else:
+            value = text.split(";" if ";" in text else ",")
+    items = value if isinstance(value, list | tuple) else [value]
+    return [v if isinstance(v, dict) else cell_text(v) for v in items if v is not None]
+
+
+def _unknown(values) -> ValueError:
+    return ValueError(_l("Nieznane wartości: %(v)s.", v=", ".join(values)))
+
+
+def _whole_number(value) -> str:
+    """A whole number's text ("1 200", 12.0 and "12,0" are 12); anything else as is."""
+    text = cell_text(value)
+    match = WHOLE.match(text)
+    return match.group(1).replace(" ", "") if match else text
 
 
 class FieldKind:
@@ -98,6 +168,37 @@ class FieldKind:
     def schema(self, spec_field: FieldSpec) -> dict:
         """A JSON Schema of the stored value, for APIs and typed exports."""
         return {"type": "string"}
+
+    #: Keys that mean something only in their own city (feature ids): an import
+    #: prefers the labels written beside them.
+    keys_are_local: ClassVar[bool] = False
+
+    def cell_type(self, spec_field: FieldSpec) -> str:
+        """How a table holds the value: "integer", "date", "boolean" or "text".
+
+        Read from :meth:`schema`, so a new kind is typed in exports at once.
+        """
+        schema = self.schema(spec_field)
+        if schema.get("format") == "date":
+            return "date"
+        return {"integer": "integer", "boolean": "boolean"}.get(schema["type"], "text")
+
+    def cell_choices(self, spec_field: FieldSpec) -> list[tuple[str, str]] | None:
+        """(key, label) pairs a cell may name besides the :meth:`options`, if any."""
+        return None
+
+    def cell_to_form(
+        self, spec_field: FieldSpec, value, lookup: CellLookup
+    ) -> dict[str, list[str]]:
+        """The form values of a spreadsheet cell, cleaned afterwards like a form.
+
+        Raises ``ValueError`` with a message when the cell cannot mean a value.
+        """
+        return {spec_field.name: [cell_text(value)]}
+
+    def to_cell(self, spec_field: FieldSpec, value) -> Any:
+        """A stored value as one typed table cell (a number, a day, yes/no, text)."""
+        return str(value)
 
 
 class Text(FieldKind):
@@ -199,6 +300,14 @@ class Integer(FieldKind):
         """An integer from 0 to the field's maximum."""
         return {"type": "integer", "minimum": 0, "maximum": spec_field.maximum}
 
+    def cell_to_form(self, spec_field, value, lookup):
+        """The number, also when a spreadsheet wrote it as 12.0."""
+        return {spec_field.name: [_whole_number(value)]}
+
+    def to_cell(self, spec_field, value):
+        """An integer."""
+        return int(value)
+
 
 class Year(FieldKind):
     """A year, such as 2013, from 1989 to ten years ahead."""
@@ -219,6 +328,16 @@ class Year(FieldKind):
     def schema(self, spec_field):
         """An integer year."""
         return {"type": "integer", "minimum": 1989}
+
+    def cell_to_form(self, spec_field, value, lookup):
+        """The year, also of a day (a cell formatted as a date)."""
+        if isinstance(value, date):
+            return {spec_field.name: [str(value.year)]}
+        return {spec_field.name: [_whole_number(value)]}
+
+    def to_cell(self, spec_field, value):
+        """An integer."""
+        return int(value)
 
 
 class Date(FieldKind):
@@ -246,6 +365,22 @@ class Date(FieldKind):
         """An ISO date."""
         return {"type": "string", "format": "date"}
 
+    def cell_to_form(self, spec_field, value, lookup):
+        """The day of a date cell, of ``2013-05-01`` or of ``01.05.2013``."""
+        text = cell_text(value)
+        polish = DAY_MONTH_YEAR.match(text)
+        iso = ISO_DAY.match(text)
+        if polish:
+            day, month, year = polish.groups()
+            text = f"{year}-{int(month):02d}-{int(day):02d}"
+        elif iso:
+            text = iso.group(1)
+        return {spec_field.name: [text]}
+
+    def to_cell(self, spec_field, value):
+        """A day."""
+        return date.fromisoformat(value)
+
 
 class Boolean(FieldKind):
     """Yes or no (a checkbox); "no" is not stored."""
@@ -269,6 +404,21 @@ class Boolean(FieldKind):
     def schema(self, spec_field):
         """A boolean."""
         return {"type": "boolean"}
+
+    def cell_to_form(self, spec_field, value, lookup):
+        """Yes for true, 1, "tak", "yes", "так"…; no for their opposites or nothing."""
+        if isinstance(value, bool | int | float):
+            yes = bool(value)
+        else:
+            word = fold(cell_text(value))
+            if word and word not in CELL_YES | CELL_NO:
+                raise ValueError(_l("Wpisz „tak” albo „nie”."))
+            yes = word in CELL_YES
+        return {spec_field.name: ["y"] if yes else []}
+
+    def to_cell(self, spec_field, value):
+        """True or false."""
+        return bool(value)
 
 
 class Choice(FieldKind):
@@ -315,6 +465,16 @@ class Choice(FieldKind):
             return {"type": "string", "enum": [v for v, _label in spec_field.choices]}
         return {"type": "string"}
 
+    def cell_to_form(self, spec_field, value, lookup):
+        """The key the cell names by its key or by a label in any language."""
+        text = cell_text(value)
+        if not text:
+            return {}
+        key = lookup.key(spec_field, text)
+        if key is None:
+            raise _unknown([text])
+        return {spec_field.name: [key]}
+
 
 class MultiChoice(Choice):
     """Several of the choices, in the order chosen."""
@@ -350,6 +510,25 @@ class MultiChoice(Choice):
         """An array of keys."""
         return {"type": "array", "items": super().schema(spec_field)}
 
+    def cell_to_form(self, spec_field, value, lookup):
+        """The keys the cell names, split on ``;`` or ``,``.
+
+        A whole cell that names one value is that value, even with a comma in it.
+        """
+        whole = isinstance(value, str) and lookup.key(spec_field, value.strip())
+        if whole:
+            return {spec_field.name: [whole]}
+        items = [str(v) for v in cell_items(value) if str(v).strip()]
+        keys = [lookup.key(spec_field, item.strip()) for item in items]
+        unknown = [item for item, key in zip(items, keys, strict=True) if key is None]
+        if unknown:
+            raise _unknown(unknown)
+        return {spec_field.name: keys}
+
+    def to_cell(self, spec_field, value):
+        """The keys, separated by semicolons."""
+        return "; ".join(str(v) for v in value)
+
 
 class ServiceArea(Choice):
     """The code of one of the city's service areas (a ZTPS, a Filia)."""
@@ -380,6 +559,8 @@ class Links(MultiChoice):
 
     name = "links"
     display = "links"
+    # A feature's id means nothing in another city; its title does.
+    keys_are_local = True
 
     def check(self, layer, spec_field):
         """A link names the layer it links to."""
@@ -485,6 +666,31 @@ class Members(FieldKind):
             },
         }
 
+    def cell_to_form(self, spec_field, value, lookup):
+        """Members written "name (sector); …" (sector by key or label), or a list."""
+        if isinstance(value, str) and not value.strip().startswith("["):
+            value = value.split(";")
+        names, sectors = [], []
+        for item in cell_items(value):
+            if isinstance(item, dict):
+                name = cell_text(item.get("name"))
+                sector = cell_text(item.get("sector"))
+            else:
+                match = MEMBER.match(item)
+                name, sector = match.groups() if match else (item.strip(), "")
+            if not name:
+                continue
+            key = lookup.key(spec_field, sector) if sector else None
+            if key is None:
+                raise ValueError(_l("Wybierz sektor dla: %(name)s.", name=name))
+            names.append(name)
+            sectors.append(key)
+        return {f"{spec_field.name}-name": names, f"{spec_field.name}-sector": sectors}
+
+    def to_cell(self, spec_field, value):
+        """Each member as "name (sector key)", separated by semicolons."""
+        return "; ".join(f"{m['name']} ({m['sector']})" for m in value)
+
 
 class Hours(FieldKind):
     """Opening hours per weekday: ``{"mon": [["08:00", "16:00"]], …}``."""
@@ -531,6 +737,45 @@ class Hours(FieldKind):
                 day: {"type": "array", "items": interval} for day in WEEKDAYS
             },
         }
+
+    def cell_choices(self, spec_field):
+        """The weekdays, which a cell names by key or by name."""
+        labels = zip(WEEKDAYS, WEEKDAY_LABELS, strict=True)
+        return [(day, str(label)) for day, label in labels]
+
+    def cell_to_form(self, spec_field, value, lookup):
+        """Hours as an object, or "mon 08:00-16:00; wtorek 10:00-12:00, 13:00-15:00"."""
+        if isinstance(value, str) and value.strip().startswith("{"):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                message = _l("Zapisz godziny jak 08:00-16:00, 17:00-19:00.")
+                raise ValueError(message) from None
+        if isinstance(value, dict):
+            return {
+                f"{spec_field.name}-{day}": [
+                    ", ".join("-".join(map(str, span)) for span in value.get(day) or [])
+                ]
+                for day in WEEKDAYS
+            }
+        values = {}
+        for part in filter(None, re.split(r"[;\n]", cell_text(value))):
+            match = DAY_HOURS.match(part.strip())
+            day = lookup.key(spec_field, match.group(1)) if match else None
+            if day is None:
+                raise ValueError(
+                    _l("Nieznany dzień tygodnia: %(day)s.", day=part.strip())
+                )
+            values[f"{spec_field.name}-{day}"] = [match.group(2)]
+        return values
+
+    def to_cell(self, spec_field, value):
+        """The open days by key with their hours: "mon 08:00-12:00, 13:00-16:00"."""
+        return "; ".join(
+            f"{day} " + ", ".join(f"{start}-{end}" for start, end in value[day])
+            for day in WEEKDAYS
+            if value.get(day)
+        )
 
 
 def parse_hours(text: str) -> list[list[str]]:
