@@ -30,6 +30,7 @@ ROLES = (
     "email",
     "website",
     "languages",  # languages spoken, as free text (the finder's language filter)
+    "partners",  # partner organisations, one a line or separated by ";" (records)
 )
 
 

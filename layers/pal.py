@@ -34,7 +34,13 @@ LAYER = LayerSpec(
         FieldSpec(
             "partnerships", N_("Partnerstwa"), "links", link_layer="partnerships"
         ),
-        FieldSpec("partner_organisations", N_("Organizacje partnerskie"), "textarea"),
+        FieldSpec(
+            "partner_organisations",
+            N_("Organizacje partnerskie"),
+            "textarea",
+            role="partners",
+            help=N_("Jedna organizacja w wierszu (albo oddzielone średnikami)."),
+        ),
         description_field(),
     ),
 )

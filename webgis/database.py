@@ -3,10 +3,15 @@
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-# Importing the modules that declare tables registers them with the metadata.
+from webgis.accounts import users  # noqa: F401
+from webgis.core import audit  # noqa: F401
 from webgis.core.errors import WebgisError
 from webgis.core.extensions import db
-from webgis.features import vocabularies
+from webgis.core.registry import layer_registry
+from webgis.features import models, organisations, vocabularies  # noqa: F401
+from webgis.geography import models as geography_models  # noqa: F401
+
+# Importing the modules above registers their tables with the metadata.
 
 
 def init_db() -> str:
@@ -28,4 +33,6 @@ def init_db() -> str:
             ) from exc
     db.create_all()
     vocabularies.seed()
+    # Features saved before organisation records existed get their links.
+    organisations.link_published(layer_registry())
     return engine.url.render_as_string(hide_password=True)

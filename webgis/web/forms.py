@@ -5,7 +5,6 @@ from datetime import date
 from functools import wraps
 
 from flask import flash, g, make_response, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -33,6 +32,7 @@ from webgis.accounts.users import ROLE_LABELS
 from webgis.analysis.coverage import INDICATORS, Hypothetical
 from webgis.core import audit
 from webgis.core.extensions import csrf, db
+from webgis.core.text import lazy_text as _l
 from webgis.core.text import lazy_translated
 
 
@@ -326,3 +326,17 @@ class PasswordChangeForm(WebgisForm):
         validators=[DataRequired()],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class OrganisationForm(WebgisForm):
+    """An organisation's details as an administrator corrects them.
+
+    The rules (a distinct name, well-formed contacts) live in
+    ``webgis.features.organisations.update``, one place for every caller.
+    """
+
+    name = StringField(_l("Nazwa"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Opis"), validators=[Length(max=5000)])
+    website = StringField(_l("Strona internetowa"), validators=[Length(max=300)])
+    email = StringField(_l("E-mail"), validators=[Length(max=254)])
+    phone = StringField(_l("Telefon"), validators=[Length(max=40)])
