@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # THE test command (README, and what .ci/run calls): bash scripts/test.sh [pytest args]
 # Installs everything the suite needs on a fresh Debian machine, so a green run here means
-# a green run on a new machine too: Chromium for the browser tests, the venv, and a
-# throwaway PostgreSQL+PostGIS database for the PostGIS backend tests.
+# a green run on a new machine too: Chromium for the browser tests, GDAL's ogrinfo for
+# the OGC API tests, the venv, and a throwaway PostgreSQL+PostGIS database for the
+# PostGIS backend tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,12 @@ if [ ! -x /usr/bin/chromium ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         chromium fonts-dejavu-core </dev/null
+fi
+# GDAL's ogrinfo is the GIS client the OGC API tests read every collection with.
+if ! command -v ogrinfo >/dev/null; then
+    echo "test.sh: installing Debian gdal-bin for the OGC API tests" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin </dev/null
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
