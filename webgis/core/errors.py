@@ -2,12 +2,13 @@
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from webgis.core import audit
 from webgis.core.extensions import db
+from webgis.core.text import lazy_text as _l
 
 
 class WebgisError(Exception):
@@ -61,15 +62,24 @@ class ImportRefused(WebgisError):
     status = 422
 
 
+#: Where every answer, errors included, is JSON for programs.
+JSON_PREFIXES = ("/api/", "/ogc/", "/hsds/")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == (
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == (
         "application/json"
     )
 
 
 def _render(status: int, title: str, message: str, problems: list[str]):
     if _wants_json():
-        body = {"error": {"status": status, "title": title, "message": message}}
+        # "code" and "description" are the OGC API exception; "error" says more.
+        body = {
+            "code": HTTP_STATUS_CODES.get(status, "Error").replace(" ", ""),
+            "description": message,
+            "error": {"status": status, "title": title, "message": message},
+        }
         if problems:
             body["error"]["problems"] = problems
         return jsonify(body), status

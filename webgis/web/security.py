@@ -1,17 +1,23 @@
-"""Sign-in, CSRF, security headers and throttling, set up once for the whole app."""
+"""Sign-in, CSRF, security headers and throttling, set up once for the whole app.
+
+Also what other sites and slow links get: cross-origin reads of the public data
+(Flask-CORS) and compressed pages (Flask-Compress).
+"""
 
 from __future__ import annotations
 
 import hashlib
 
 from flask import Flask, current_app, request, session
-from flask_babel import lazy_gettext as _l
+from flask_compress import Compress
+from flask_cors import CORS
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webgis.accounts import users
 from webgis.core.extensions import csrf, limiter, login_manager, talisman
+from webgis.core.text import lazy_text as _l
 
 #: Where the browser keeps the token of its server-side session (webgis.accounts).
 SESSION_TOKEN = "session_token"
@@ -31,9 +37,35 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
+#: Public data other sites' pages may read: the JSON APIs and exports of a layer
+#: (which answer the public, and cross-origin requests carry no cookies, with
+#: published features only). Staff pages and forms are not listed.
+CROSS_ORIGIN_READS = (
+    r"/api/.*",
+    r"/ogc/.*",
+    r"/hsds/.*",
+    r"/[^/]+/layers/[^/]+/export\.[a-z.]+",
+)
+#: Only reading is shared across origins; a form's POST never is.
+CROSS_ORIGIN_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Pages and JSON are compressed; files streamed to the client (downloads, static
+#: files) are sent as they are.
+COMPRESSED = {
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "application/json",
+        "application/geo+json",
+        "application/schema+json",
+        "application/xml",
+    ],
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIN_SIZE": 1024,
+    "COMPRESS_STREAMS": False,
+}
+
 
 def init_security(app: Flask) -> None:
-    """Bind Flask-Login, Flask-WTF, Flask-Limiter and Flask-Talisman to ``app``."""
+    """Bind Flask-Login, -WTF, -Limiter, -Talisman, -CORS and -Compress to ``app``."""
     if app.config["WEBGIS_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(
             app.wsgi_app,
@@ -60,6 +92,43 @@ def init_security(app: Flask) -> None:
     )
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["WEBGIS_HTTPS"]
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    _share_public_reads(app)
+    for key, value in COMPRESSED.items():
+        app.config.setdefault(key, value)
+    # Compressed after the page is complete, nonce included; never cached, so each
+    # page keeps its own nonce.
+    Compress(app)
+
+
+def _share_public_reads(app: Flask) -> None:
+    """Let any site read the public data with GET; nothing else, nowhere else."""
+    # Registered first, so it runs after Flask-CORS has added its headers.
+    app.after_request(_no_cross_origin_writes)
+    CORS(
+        app,
+        resources=list(CROSS_ORIGIN_READS),
+        origins="*",
+        methods=list(CROSS_ORIGIN_METHODS),
+        supports_credentials=False,
+        send_wildcard=True,
+        expose_headers=["ETag"],
+        max_age=86400,
+    )
+
+
+def _no_cross_origin_writes(response):
+    """Drop CORS headers from answers to anything but a read (or its preflight)."""
+    method = request.method
+    if method == "OPTIONS":
+        method = request.headers.get("Access-Control-Request-Method", "GET").upper()
+    if method not in CROSS_ORIGIN_METHODS:
+        for header in [h for h in response.headers.keys() if _is_cors(h)]:
+            del response.headers[header]
+    return response
+
+
+def _is_cors(header: str) -> bool:
+    return header.lower().startswith("access-control-")
 
 
 def _load_user(user_id: str):

@@ -25,6 +25,7 @@ from webgis.geography import cities
 from webgis.web import maps
 from webgis.web.forms import ConfirmForm, checks_own_token
 from webgis.web.map_pages import map_assets, render_map
+from webgis.web.views import api
 
 bp = Blueprint("features", __name__)
 STAFF = ("organiser", "planner", "admin")
@@ -237,7 +238,11 @@ def restore(city_code: str, layer_key: str, feature_id: int, revision_id: int):
 
 @bp.get("/<city_code>/layers/<layer_key>/export.<fmt>")
 def export(city_code: str, layer_key: str, fmt: str):
-    """Download what the list shows (same filters) as GeoJSON, CSV or GeoPackage."""
+    """Download what the list shows (same filters), typed by the layer's fields.
+
+    CSV (``?sep=semicolon`` separates columns with ``;``), XLSX, GeoJSON,
+    GeoPackage or a zipped Shapefile; labels in the reader's language.
+    """
     city, spec = _context(city_code, layer_key)
     if fmt not in exporting.FORMATS:
         abort(404)
@@ -245,12 +250,18 @@ def export(city_code: str, layer_key: str, fmt: str):
     if not current_user.is_authenticated:
         filters["status"] = ""
     rows = store.listing(city, spec, current_user, filters)
-    frame = exporting.features_frame(spec, rows, current_user)
-    body = exporting.export(frame, fmt, spec.key)
+    body = exporting.layer_file(
+        spec,
+        rows,
+        fmt,
+        current_user,
+        editing.field_options(city, spec, current_user),
+        separator=";" if request.args.get("sep") == "semicolon" else ",",
+    )
     name = f"{city.code}-{spec.key}.{fmt}"
     return Response(
         body,
-        mimetype=exporting.FORMATS[fmt],
+        content_type=exporting.FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -266,9 +277,22 @@ def api_schema(layer_key: str):
 
 @bp.get("/api/<city_code>/layers/<layer_key>")
 def api_layer(city_code: str, layer_key: str):
-    """The layer as GeoJSON: what the caller may see (the public: published only)."""
+    """The layer as GeoJSON: what the caller may see (the public: published only).
+
+    A client holding the current version gets 304, decided from one aggregate
+    query before any feature is read.
+    """
     city, spec = _context(city_code, layer_key)
+    staff = current_user.is_authenticated
+    stamp = store.layer_stamp(city, spec)
+    etag = api.layer_tag(city, spec, stamp, staff)
+    unchanged = api.not_modified(etag, stamp.changed_at, private=staff)
+    if unchanged is not None:
+        return unchanged
     features = store.visible(city, spec, current_user)
-    response = jsonify(store.as_geojson(spec, features, current_user))
-    response.mimetype = "application/geo+json"
-    return response
+    return api.geojson(
+        store.as_geojson(spec, features, current_user),
+        stamp.changed_at,
+        etag=etag,
+        private=staff,
+    )
