@@ -53,6 +53,34 @@ def test_python_translates_string_literals_only():
     assert offenders == []
 
 
+def test_python_makes_lazy_messages_through_the_escaping_wrapper():
+    """flask_babel's lazy strings claim to be markup; ours are text, escaped."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("webgis", "layers")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name != "text.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"\b(lazy_gettext|lazy_ngettext|LazyString)\b", line)
+    ]
+    assert offenders == []
+
+
+def test_a_message_carrying_a_sheet_name_is_shown_as_text(staff_app):
+    from flask import render_template_string
+
+    from webgis.core.text import lazy_text
+
+    sheet = '<img src=x onerror="alert(1)">'
+    with staff_app.test_request_context():
+        message = lazy_text("W pliku nie ma arkusza „%(name)s”.", name=sheet)
+        page = render_template_string(
+            "<p>{{ m }}</p><ul>{{ ms|join(', ') }}</ul>", m=message, ms=[message]
+        )
+    assert "<img" not in page
+    assert page.count("&lt;img src=x") == 2
+
+
 def test_a_linked_needs_title_cannot_redirect_the_resources_visitors(staff_app):
     """The attack of the review: a need titled with a <meta refresh>."""
     need, _ = new_feature(

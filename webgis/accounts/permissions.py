@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from shapely.geometry.base import BaseGeometry
 
 from webgis.core.errors import Forbidden
 from webgis.core.extensions import login_manager
+from webgis.core.text import lazy_text as _l
 from webgis.geography import cities
 from webgis.geography.models import City, ServiceArea
 

@@ -8,7 +8,6 @@ import secrets
 from datetime import UTC, datetime
 from functools import cache
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webgis.core import audit
 from webgis.core.errors import NotFound, WebgisError
 from webgis.core.extensions import db
+from webgis.core.text import lazy_text as _l
 from webgis.geography.models import City, ServiceArea
 
 #: Roles in increasing power; the public is anonymous and has no account.

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from flask_babel import LazyString, gettext
+from markupsafe import escape
 
 
 def translated(msgid: str) -> str:
@@ -23,9 +24,26 @@ def translated(msgid: str) -> str:
     return str(gettext(msgid))
 
 
-def lazy_translated(msgid: str) -> LazyString:
+class LazyText(LazyString):
+    """A translation made when it is shown, escaped there like any other text.
+
+    flask_babel's ``LazyString`` tells Jinja it is already markup (``__html__``), so
+    a message such as "the file has no sheet %(name)s" would carry the sheet name
+    from an uploaded workbook into the page as HTML.
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_text(string: str, **variables) -> LazyText:
+    """``lazy_gettext`` whose result is escaped where shown; imported as ``_l``."""
+    return LazyText(gettext, string, **variables)
+
+
+def lazy_translated(msgid: str) -> LazyText:
     """:func:`translated`, evaluated when shown (for labels built at import time)."""
-    return LazyString(translated, msgid)
+    return LazyText(translated, msgid)
 
 
 def fold(text: str) -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import lazy_gettext as _l
 from shapely.geometry.base import BaseGeometry
 
 from layers import LayerSpec
 from webgis.core.errors import Invalid
 from webgis.core.registry import layer_registry
+from webgis.core.text import lazy_text as _l
 from webgis.features import store, vocabularies
 from webgis.features.kinds import kind_of
 from webgis.features.models import STATUSES

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from shapely.affinity import translate
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -16,6 +15,7 @@ from webgis.accounts import permissions
 from webgis.core.errors import NotFound, WebgisError
 from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
+from webgis.core.text import lazy_text as _l
 from webgis.features import store
 from webgis.features.models import Feature
 from webgis.geography import cities

@@ -15,12 +15,12 @@ from datetime import date
 
 import numpy as np
 import shapely
-from flask_babel import lazy_gettext as _l
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from layers import LayerSpec
+from webgis.core.text import lazy_text as _l
 from webgis.core.text import translated
 from webgis.features.kinds import kind_of
 

@@ -10,7 +10,6 @@ import re
 import tomllib
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +17,7 @@ from webgis.core import audit
 from webgis.core.errors import NotFound, WebgisError
 from webgis.core.extensions import db
 from webgis.core.paths import resource_dir
+from webgis.core.text import lazy_text as _l
 
 VOCABULARIES = {
     "category": _l("Obszary życia (kategorie)"),

@@ -11,12 +11,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from flask_babel import lazy_gettext as _l
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from layers import N_
 from webgis.core.text import fold
+from webgis.core.text import lazy_text as _l
 from webgis.features.kinds import WEEKDAYS
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -32,6 +31,7 @@ from layers import LayerSpec
 from webgis.core.errors import NotFound
 from webgis.core.extensions import db
 from webgis.core.text import fold
+from webgis.core.text import lazy_text as _l
 from webgis.features import store
 from webgis.features.kinds import WEEKDAYS
 from webgis.features.models import Feature
