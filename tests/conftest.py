@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +20,22 @@ from webgis import create_app
 from webgis.core.extensions import db
 from webgis.database import init_db
 from webgis.demo import load_demo
+
+
+@contextmanager
+def served(wsgi_app):
+    """``wsgi_app`` served by a real WSGI server on a free local port: its address."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BOUNDARIES_DIR = Path(

@@ -14,6 +14,7 @@ from tests.conftest import (
     new_suggestion,
     valid_form,
 )
+from tests.test_csrf import import_file, uploaded
 from webgis.accounts import users
 from webgis.core.extensions import db
 from webgis.features import vocabularies
@@ -21,6 +22,8 @@ from webgis.geography import cities
 
 ROLES = ["anonymous", "organiser_own", "organiser_other", "planner", "admin"]
 LOGIN, OK, DONE, FORBIDDEN, NOT_FOUND = "login", 200, 303, 403, 404
+#: A form shown again with what is wrong (an import with problems).
+REFUSED = 422
 
 
 def everyone(code):
@@ -142,6 +145,53 @@ CASES = [
         planners(OK),
     ),
     ("analysis png", "GET", "/wroclaw/analysis/map.png", {}, planners(OK)),
+    # Organisation 1 of the demo: a member of published partnerships.
+    ("organisation page", "GET", "/organisations/1", {}, everyone(OK)),
+    ("organisations", "GET", "/admin/organisations", {}, admins(OK)),
+    ("organisation", "GET", "/admin/organisations/1", {}, admins(OK)),
+    (
+        "correct organisation",
+        "POST",
+        "/admin/organisations/1",
+        {"name": "Miejski Ośrodek Pomocy Społecznej we Wrocławiu"},
+        admins(DONE),
+    ),
+    ("hsds services", "GET", "/hsds/services", {}, everyone(OK)),
+    ("hsds package", "GET", "/hsds/datapackage.zip", {}, everyone(OK)),
+    # Import on the web: organisers, planners and admins; {upload} is a file the
+    # same person uploaded, {admins_upload} one the admin did.
+    ("import form", "GET", "/wroclaw/import/", {}, staff(OK)),
+    (
+        "import template",
+        "GET",
+        "/wroclaw/import/template/day_centres.xlsx",
+        {},
+        staff(OK),
+    ),
+    ("upload", "POST", "/wroclaw/import/", lambda _ids: import_file(), staff(DONE)),
+    ("import preview", "GET", "/wroclaw/import/{upload}", {}, staff(OK)),
+    (
+        "someone else's upload",
+        "GET",
+        "/wroclaw/import/{admins_upload}",
+        {},
+        {**staff(NOT_FOUND), "admin": OK},
+    ),
+    (
+        "import",
+        "POST",
+        "/wroclaw/import/{upload}",
+        {"publish": "y"},
+        # the centre lies in ZTPS 7: outside the other organiser's areas
+        {**staff(DONE), "organiser_other": REFUSED},
+    ),
+    (
+        "import someone else's upload",
+        "POST",
+        "/wroclaw/import/{admins_upload}",
+        {"publish": "y"},
+        {**staff(NOT_FOUND), "admin": DONE},
+    ),
 ]
 #: The routes of a layer, checked for every registered layer ({layer}).
 LAYER_CASES = [
@@ -240,13 +290,31 @@ def fill(value: str, ids: dict) -> str:
     return value.format(**{k: v for k, v in ids.items() if k != "spec"})
 
 
+def uploads(app, client, role: str, url: str, ids: dict) -> None:
+    """Files uploaded for a case: by the case's person, or by the admin."""
+    if "{upload}" in url:
+        # The anonymous visitor has none: someone else's stands in.
+        uploader = client if role != "anonymous" else client_as(app, "admin")
+        ids["upload"] = uploaded(uploader)
+    if "{admins_upload}" in url:
+        ids["admins_upload"] = uploaded(client_as(app, "admin"))
+
+
+@pytest.fixture(scope="module")
+def instance_folder(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("instance"))
+
+
 @pytest.mark.parametrize(("role", "case"), MATRIX)
-def test_authorisation_matrix(staff_app, role, case):
+def test_authorisation_matrix(staff_app, instance_folder, monkeypatch, role, case):
     name, method, url, data, expected = case
+    # Uploads waiting for their import go to this module's own folder.
+    monkeypatch.setattr(staff_app, "instance_path", instance_folder)
     # The finder's routes need a service: a feature of the day-support layer.
     layer = url.split("/layers/")[1].split("/")[0] if "/layers/" in url else SERVICES
     ids = fresh_ids(staff_app, layer, url + json.dumps(data, default=str))
     client = client_as(staff_app, role)
+    uploads(staff_app, client, role, url, ids)
     url = fill(url, ids)
     if method == "GET":
         response = client.get(url)
@@ -275,6 +343,8 @@ def test_matrix_covers_every_staff_route(staff_app):
         "feature": 1,
         "revision": 1,
         "draft": 1,
+        "upload": "A" * 32,
+        "admins_upload": "A" * 32,
     }
     covered = {
         adapter.match(fill(url, ids).split("?")[0], method=method)[0]
@@ -284,7 +354,8 @@ def test_matrix_covers_every_staff_route(staff_app):
         rule.endpoint
         for rule in staff_app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("admin", "moderation", "auth", "features", "analysis")
+        in ("admin", "moderation", "auth", "features", "analysis", "imports")
+        or rule.endpoint.startswith("organisations.admin")
     }
     # signing in and out have their own tests (test_accounts.py)
     assert protected - covered == {"auth.login", "auth.logout"}

@@ -1,13 +1,11 @@
 """What a person sees in headless Chromium, offline: maps drawn, no script errors."""
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from tests.conftest import NADODRZE, PASSWORD, STAFF, demo_database
+from tests.conftest import NADODRZE, PASSWORD, STAFF, demo_database, served
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +17,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def live_app(tmp_path_factory):
     """The demo, with staff accounts, served on a free port by a real WSGI server."""
     app = demo_database("sqlite", tmp_path_factory.mktemp("live"), "live", staff=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    thread.join()
+    with served(app) as url:
+        app.config["LIVE_URL"] = url
+        yield app
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ The first test walks the app's URL map, so a new route that accepts POST is chec
 without editing this file.
 """
 
+import io
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +22,7 @@ from tests.conftest import (
 from webgis.accounts import users
 from webgis.core import audit
 from webgis.core.extensions import db
-from webgis.features import vocabularies
+from webgis.features import organisations, vocabularies
 from webgis.features.models import Feature, Revision
 from webgis.geography.models import ServiceArea
 
@@ -32,6 +34,25 @@ CENTRE = {
     "status": "published",
     "geometry": json.dumps(NADODRZE.__geo_interface__),
 }
+
+
+#: A file the import wizard reads: one day centre in Nadodrze (ZTPS 7).
+IMPORT_CSV = (
+    "name,facility_type,operator,lon,lat\r\n"
+    f"Świetlica z pliku,ddp,MOPS Wrocław,{NADODRZE.x},{NADODRZE.y}\r\n"
+).encode()
+
+
+@pytest.fixture
+def own_instance(staff_app, tmp_path, monkeypatch):
+    """Uploads waiting for their import go to this test's own folder."""
+    monkeypatch.setattr(staff_app, "instance_path", str(tmp_path))
+
+
+def uploads(app) -> list[str]:
+    """The files the import wizard keeps between its steps."""
+    folder = Path(app.instance_path) / "imports"
+    return sorted(str(p) for p in folder.rglob("*")) if folder.is_dir() else []
 
 
 def state(app) -> tuple:
@@ -50,11 +71,32 @@ def state(app) -> tuple:
             tuple(
                 (u.email, u.password_hash, u.role, u.active) for u in users.list_users()
             ),
+            tuple(
+                (o.name, o.description, o.website, o.email, o.phone)
+                for o, _count in organisations.listing()
+            ),
+            tuple(uploads(app)),
         )
 
 
-def post_urls(app) -> list[tuple[str, dict]]:
-    """A real URL for every route that accepts POST, with data it would accept."""
+def import_file() -> dict:
+    """The upload form's fields: the layer and a fresh copy of the file."""
+    return {"layer": "day_centres", "file": (io.BytesIO(IMPORT_CSV), "plik.csv")}
+
+
+def uploaded(client) -> str:
+    """The token of a file the client's person uploaded (with the form's token)."""
+    token = csrf_token(client, "/wroclaw/import/")
+    sent = client.post("/wroclaw/import/", data={"csrf_token": token, **import_file()})
+    assert sent.status_code == 303, sent.get_data(as_text=True)
+    return sent.location.rsplit("/", 1)[1]
+
+
+def post_urls(app, client) -> list[tuple[str, dict]]:
+    """A real URL for every route that accepts POST, with data it would accept.
+
+    ``client`` uploads the file an import would save.
+    """
     feature_id, revision_id = new_feature(app, "day_centres", NADODRZE)
     suggestion = new_suggestion(app)
     with app.app_context():
@@ -73,6 +115,8 @@ def post_urls(app) -> list[tuple[str, dict]]:
         "revision_id": revision_id,
         "user_id": user_id,
         "area_code": "ZTPS-7",
+        "organisation_id": 1,
+        "token": uploaded(client),
     }
     data = {
         "features.new": CENTRE,
@@ -92,6 +136,9 @@ def post_urls(app) -> list[tuple[str, dict]]:
             "repeat_password": "another-long-password",
         },
         "finder.suggest": {"kind": "need", "title": "Spam", "category": "housing"},
+        "organisations.admin_edit": {"name": "Przejęta nazwa"},
+        "imports.upload": import_file(),
+        "imports.run": {"publish": "y"},
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -109,10 +156,12 @@ def post_urls(app) -> list[tuple[str, dict]]:
 
 
 @pytest.mark.parametrize("token", [None, "not-a-token"], ids=["missing", "forged"])
-def test_every_post_route_refuses_a_request_without_a_valid_token(staff_app, token):
+def test_every_post_route_refuses_a_request_without_a_valid_token(
+    staff_app, own_instance, token
+):
     admin = client_as(staff_app, "admin")
-    routes = post_urls(staff_app)
-    assert len(routes) >= 15
+    routes = post_urls(staff_app, admin)
+    assert len(routes) >= 18
     for endpoint, url, data in routes:
         before = state(staff_app)
         form = dict(data) if token is None else {**data, "csrf_token": token}
@@ -121,6 +170,32 @@ def test_every_post_route_refuses_a_request_without_a_valid_token(staff_app, tok
         assert state(staff_app) == before, endpoint
     # Still signed in: not even "sign out" works without the token.
     assert admin.get("/account").status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ["organisations.admin_edit", "imports.run"])
+def test_the_refused_forms_of_new_routes_are_accepted_with_the_token(
+    staff_app, own_instance, endpoint
+):
+    """The data refused above is valid: with the form's token it changes things."""
+    admin = client_as(staff_app, "admin")
+    url, data = next((u, d) for e, u, d in post_urls(staff_app, admin) if e == endpoint)
+    before = state(staff_app)
+    details = ("name", "description", "website", "email", "phone")
+    with staff_app.app_context():
+        organisation = organisations.get(1)
+        kept = {name: getattr(organisation, name) for name in details}
+    token = csrf_token(admin, "/account")
+    try:
+        response = admin.post(url, data={**data, "csrf_token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert state(staff_app) != before
+    finally:
+        # Organisation 1 is shared by other tests: its details are put back.
+        if endpoint == "organisations.admin_edit":
+            admin.post(url, data={**kept, "csrf_token": token})
+    with staff_app.app_context():
+        organisation = organisations.get(1)
+        assert {name: getattr(organisation, name) for name in details} == kept
 
 
 def test_refused_tokens_are_in_the_audit_log(staff_app):

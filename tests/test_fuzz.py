@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import date, timedelta
+from itertools import chain
 from urllib.parse import quote
 
 import pytest
@@ -30,7 +31,7 @@ from webgis.accounts.users import User
 from webgis.analysis import coverage
 from webgis.analysis.tables import TABLE_TITLES, VIEW_TITLES
 from webgis.core.extensions import db
-from webgis.features import export
+from webgis.features import export, organisations
 from webgis.features.kinds import WEEKDAYS
 from webgis.features.models import STATUSES, Feature
 from webgis.features.vocabularies import VocabularyTerm
@@ -97,6 +98,23 @@ RAW_PATH_PARTS = ("..", "%2F", "%00", "%2e%2e", "%252F")
 PATH_BREAKERS = ("²", "٣", "-1", "0", "..", "%2F", "%2e%2e", "x" * 3000, "<b>")
 #: Ids no table holds: beyond PostgreSQL's integer and SQLite's 64 bits.
 HUGE_IDS = (str(2**31), str(2**63), "9" * 30)
+#: Query parameters of OGC API – Features (and ``lang``, ``page`` of every page).
+OGC_QUERY_NAMES = ("limit", "offset", "bbox", "datetime", "f")
+#: Query parameters of the Open Referral HSDS API.
+HSDS_QUERY_NAMES = (
+    "per_page",
+    "format",
+    "full",
+    "minimal",
+    "full_service",
+    "search",
+    "organization_id",
+    "taxonomy_id",
+    "taxonomy_term_id",
+    "modified_after",
+    "top_only",
+    "parent_id",
+)
 #: Query parameters the views read (finder, lists, analysis, admin, language).
 QUERY_NAMES = (
     "page",
@@ -129,7 +147,23 @@ QUERY_NAMES = (
     "action",
     "lang",
     "next",
+    # the import wizard's preview
+    "part",
+    "mapped",
+    "map-0",
+    "publish",
+    "duplicates",
+    *OGC_QUERY_NAMES,
+    *HSDS_QUERY_NAMES,
 )
+#: The HSDS lists whose records the ``record_id`` of each HSDS route names.
+HSDS_RECORDS = {
+    "hsds.service": "services",
+    "hsds.organization": "organizations",
+    "hsds.taxonomy": "taxonomies",
+    "hsds.taxonomy_term": "taxonomy_terms",
+    "hsds.service_at_location": "service_at_locations",
+}
 #: Text without lone surrogates, which no browser can send.
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 NUMBERS = st.one_of(
@@ -138,11 +172,33 @@ NUMBERS = st.one_of(
 )
 
 
-def demo_places(app) -> list[dict[str, str]]:
+def hsds_ids(app) -> dict[str, list[str]]:
+    """The ids of every HSDS record, by list, read through the API as a client would."""
+    client = app.test_client()
+    return {
+        name: [
+            record["id"]
+            for record in client.get(f"/hsds/{name}?per_page=1000").get_json()[
+                "contents"
+            ]
+        ]
+        for name in HSDS_RECORDS.values()
+    }
+
+
+def fill(place: dict, name: str, rule) -> str:
+    """The place's value of a URL variable; an HSDS id depends on the route."""
+    value = place[name]
+    return value[rule.endpoint] if isinstance(value, dict) else value
+
+
+def demo_places(app) -> list[dict]:
     """URL variables that belong together: a feature with its city, layer and area.
 
     One set per stored feature (drafts and suggestions too), so a detail, history,
-    edit or moderation page is reached with an id the city and layer really hold.
+    edit or moderation page is reached with an id the city and layer really hold;
+    the OGC collection is the feature's layer, or the city's units or service
+    areas with one of theirs. Organisations and HSDS records take turns.
     """
     registry = app.extensions["webgis.layers"]
     formats = (*export.FORMATS, *export.TABLE_FORMATS, "png")
@@ -158,6 +214,13 @@ def demo_places(app) -> list[dict[str, str]]:
             .order_by(ServiceArea.id)
         ).all()
         users = db.session.scalars(sa.select(User.id).order_by(User.id)).all()
+        units = db.session.execute(
+            sa.select(City.code, Unit.number)
+            .join(Unit, Unit.city_id == City.id)
+            .order_by(Unit.id)
+        ).all()
+        organisation_ids = [o.id for o, _count in organisations.listing()]
+        records = hsds_ids(app)
         db.session.remove()
     services = {
         city: id_
@@ -167,7 +230,13 @@ def demo_places(app) -> list[dict[str, str]]:
     places = []
     for n, (id_, layer, city, status) in enumerate(features):
         city_areas = [area for code, area in areas if code == city]
+        city_units = [str(number) for code, number in units if code == city]
         public_service = registry[layer].finder and status == "published"
+        collection, item = (
+            (f"{city}-{layer}", str(id_)),
+            (f"{city}-units", city_units[n % len(city_units)]),
+            (f"{city}-service-areas", city_areas[n % len(city_areas)]),
+        )[n % 3]
         places.append(
             {
                 "city_code": city,
@@ -178,6 +247,15 @@ def demo_places(app) -> list[dict[str, str]]:
                 "user_id": str(users[n % len(users)]),
                 "name": list(TABLE_TITLES)[n % len(TABLE_TITLES)],
                 "fmt": formats[n % len(formats)],
+                "collection_id": collection,
+                "item_id": item,
+                "organisation_id": str(organisation_ids[n % len(organisation_ids)]),
+                "record_id": {
+                    endpoint: records[name][n % len(records[name])]
+                    for endpoint, name in HSDS_RECORDS.items()
+                },
+                # The form of an upload's token; no upload has it.
+                "token": "A" * 32,
             }
         )
     return places
@@ -199,6 +277,7 @@ def query_values(app) -> tuple[str, ...]:
     today = date.today()
     return (
         *app.extensions["webgis.layers"],
+        *chain.from_iterable(hsds_ids(app).values()),
         *areas,
         *(f"unit-{n}" for n in units),
         *terms,
@@ -227,6 +306,21 @@ def query_values(app) -> tuple[str, ...]:
         "51.1445, 16.8722, 40",
         "/account",
         "//evil.example",
+        "html",
+        "json",
+        "true",
+        "false",
+        "1",
+        "0",
+        "1000",
+        "16.8,51.0,17.2,51.2",
+        "19.9,50.0,20.1,50.1,0,100",
+        f"{today.isoformat()}T00:00:00Z",
+        f"../{today.isoformat()}",
+        f"{(today - timedelta(days=30)).isoformat()}T12:00:00+02:00/..",
+        "update",
+        "skip",
+        "y",
     )
 
 
@@ -260,7 +354,7 @@ def requests(draw, routes, places, values):
     for index in range(1, len(parts), 2):
         # Mostly real, so the views' own checks run; shrinking leads to real too.
         real = draw(st.integers(0, 4)) < 4
-        parts[index] = place[parts[index]] if real else draw(NOT_REAL)
+        parts[index] = fill(place, parts[index], rule) if real else draw(NOT_REAL)
     # One hostile value under many names at once tests many parsers per request.
     shared = draw(st.one_of(st.sampled_from(HOSTILE), TEXT, NUMBERS))
     value = st.one_of(
@@ -341,15 +435,16 @@ def urls_with(routes, place, replace=None, query=()):
     """
     for rule in routes:
         if replace is None:
-            yield VARIABLE.sub(lambda m: place[m.group(1)], rule.rule), list(query)
+            path = VARIABLE.sub(lambda m, r=rule: fill(place, m.group(1), r), rule.rule)
+            yield path, list(query)
             continue
         for variable in VARIABLE.finditer(rule.rule):
             value = replace(variable.group(0))
             if value is None:
                 continue
             path = VARIABLE.sub(
-                lambda m, v=variable, value=value: (
-                    value if m.start() == v.start() else place[m.group(1)]
+                lambda m, v=variable, value=value, r=rule: (
+                    value if m.start() == v.start() else fill(place, m.group(1), r)
                 ),
                 rule.rule,
             )
@@ -360,9 +455,22 @@ def urls_with(routes, place, replace=None, query=()):
 def sweep(fuzz_app, fuzz_inputs):
     """The routes, a published service's URL variables and an admin's client."""
     routes, places, _values = fuzz_inputs
-    # an admin may open every page of a published service
+    # an admin may open every page of a published service, its OGC item and the
+    # public page of an organisation
     place = next(p for p in places if p["feature_id"] == p["service_id"])
-    return routes, place, client_as(fuzz_app, "admin")
+    client = client_as(fuzz_app, "admin")
+    public = next(
+        p["organisation_id"]
+        for p in places
+        if client.get(f"/organisations/{p['organisation_id']}").status_code == 200
+    )
+    place = {
+        **place,
+        "collection_id": f"{place['city_code']}-{place['layer_key']}",
+        "item_id": place["feature_id"],
+        "organisation_id": public,
+    }
+    return routes, place, client
 
 
 def test_every_route_survives_a_breaker_in_every_query_parameter(sweep):
@@ -373,6 +481,43 @@ def test_every_route_survives_a_breaker_in_every_query_parameter(sweep):
         for url in urls_with(routes, place, query=[(n, breaker) for n in QUERY_NAMES])
     ]
     assert_no_server_error(client, urls)
+
+
+def test_each_api_parameter_alone_survives_a_breaker(sweep):
+    """The OGC and HSDS APIs stop at the first bad parameter: each is sent alone.
+
+    Sent all at once, the first one checked would hide the others' parsers; the
+    OGC items are filtered by their collection's queryables too.
+    """
+    routes, place, client = sweep
+    queryables = client.get(
+        f"/ogc/collections/{place['collection_id']}/queryables?f=json"
+    ).get_json()["properties"]
+    urls = [
+        url
+        for rule in routes
+        for name in api_parameters(rule, queryables)
+        for breaker in BREAKERS
+        for url in urls_with([rule], place, query=[(name, breaker)])
+    ]
+    assert len(urls) > 500
+    assert_no_server_error(client, urls)
+
+
+def api_parameters(rule, queryables) -> tuple[str, ...]:
+    """The query parameters an OGC or HSDS route reads (none for other routes)."""
+    if rule.endpoint == "ogc.items":
+        return (*OGC_QUERY_NAMES, "lang", *queryables)
+    if rule.endpoint.startswith("ogc."):
+        return ("f", "lang")
+    if rule.endpoint.startswith("hsds."):
+        # a list reads paging and filters, one record its nesting only
+        return (
+            ("full", "full_service")
+            if "<" in rule.rule
+            else (*HSDS_QUERY_NAMES, "page")
+        )
+    return ()
 
 
 @pytest.mark.parametrize("breaker", PATH_BREAKERS)

@@ -10,15 +10,17 @@ come from the registry, so a new layer is covered without editing this test.
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import json
 import math
-import threading
+from urllib.parse import quote
 
+import openpyxl
 import pytest
+from markupsafe import escape
 from shapely.geometry import box
-from werkzeug.serving import make_server
 
 from tests.conftest import (
     BACKENDS,
@@ -26,8 +28,10 @@ from tests.conftest import (
     WROCLAW_X,
     WROCLAW_Y,
     _database_url,
+    csrf_token,
     log_in,
     make_app,
+    served,
     two_units,
 )
 from tests.payloads import (
@@ -41,11 +45,15 @@ from webgis.accounts import users
 from webgis.core.errors import Invalid
 from webgis.core.extensions import db
 from webgis.database import init_db
-from webgis.features import moderation, store, vocabularies
+from webgis.features import moderation, organisations, store, vocabularies
 from webgis.geography import cities
 from webgis.geography.boundaries import prepare_units
 
 CITY = "testowo"
+#: The layer the hostile files are imported into.
+IMPORTED = "day_centres"
+#: A hostile file name as a browser sends it: no quotes (they become %22), no folders.
+FILE_NAME = "<img src=x onerror=alert(1) data-pwn>"
 ROLES = ("anonymous", "organiser", "planner", "admin")
 EMAILS = {
     "organiser": "payload-org@test.invalid",
@@ -64,7 +72,28 @@ NOT_HTML = {
     "api.units",
     "api.service_areas",
     "api.cities",
+    "api.openapi_document",
+    "site.robots",
+    "site.sitemap",
+    "imports.template",
+    # Open Referral HSDS answers JSON, and its data package is a zip of CSV files.
+    "hsds.about",
+    "hsds.services",
+    "hsds.service",
+    "hsds.organization_list",
+    "hsds.organization",
+    "hsds.taxonomy_list",
+    "hsds.taxonomy",
+    "hsds.taxonomy_term_list",
+    "hsds.taxonomy_term",
+    "hsds.service_at_location_list",
+    "hsds.service_at_location",
+    "hsds.datapackage",
 }
+#: What a browser asks for: the OGC API answers it with pages instead of JSON.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+#: The OGC API's own parameters; it refuses any other, so each is sent on its own.
+OGC_QUERY = ("limit", "offset", "bbox", "datetime")
 #: Query parameters the pages read, each set to a payload in one extra request.
 QUERY = (
     "q",
@@ -83,6 +112,8 @@ QUERY = (
     "action",
     "hypothetical",
     "when",
+    "layer",
+    "part",
 )
 
 
@@ -220,6 +251,40 @@ def _suggestions(city) -> list[int]:
     return ids
 
 
+def _public_organisations(registry) -> list[int]:
+    """The organisations the features name that have a public page."""
+    return [
+        organisation.id
+        for organisation, _count in organisations.listing()
+        if organisations.public_mentions(organisation, registry, first=True)
+    ]
+
+
+def _collections(app) -> dict[str, dict[str, list]]:
+    """Each OGC collection: a few of its item ids and the text properties it filters.
+
+    Read through the API itself, as a GIS client would.
+    """
+    client = app.test_client()
+    found = {}
+    for collection in client.get("/ogc/collections?f=json").get_json()["collections"]:
+        url = f"/ogc/collections/{collection['id']}"
+        items = client.get(f"{url}/items?f=json&limit=3").get_json()["features"]
+        queryables = client.get(f"{url}/queryables?f=json").get_json()["properties"]
+        found[collection["id"]] = {
+            "items": [item["id"] for item in items],
+            "texts": [n for n, s in queryables.items() if s.get("type") == "string"],
+        }
+    return found
+
+
+def _duplicate(registry, created) -> tuple[str, float, float]:
+    """Title and place of a stored day centre: a row like it is a duplicate."""
+    spec = registry[IMPORTED]
+    feature = db.session.get(store.Feature, created[IMPORTED][0])
+    return feature.title_for(spec), feature.geometry.x, feature.geometry.y
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def payload_app(request, tmp_path_factory):
     """An app whose only city is full of hostile text; ids of what it holds."""
@@ -240,8 +305,13 @@ def payload_app(request, tmp_path_factory):
             "features": created,
             "suggestions": _suggestions(city),
             "user": users.get_user_by_email(EMAILS["organiser"]).id,
+            "organisations": _public_organisations(registry),
+            "duplicate": _duplicate(registry, created),
         }
+        app.config["PAYLOAD_IDS"]["collections"] = _collections(app)
         db.session.remove()
+    # Files uploaded to the import wizard wait in a folder of this test's own.
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -254,9 +324,65 @@ def _client(app, role):
     return client
 
 
-def _urls(app, rule) -> list[str]:
-    """The rule's URLs for every value its variables can take in the payload city."""
+def _uploads(app, client) -> tuple[list[str], list[str]]:
+    """Hostile files uploaded by the client's person: tokens, and payloads that hit.
+
+    A CSV and an XLSX go on to the preview (their tokens are returned): the file
+    name, the column names, the sheet names and the cells are payloads; the rows
+    are a duplicate of a stored centre (its hostile title is listed), a new centre
+    (shown as it will be saved) and one whose type is a payload (the problem names
+    it). A file of a kind nobody reads is refused, naming it on the upload page.
+    """
+    title, x, y = app.config["PAYLOAD_IDS"]["duplicate"]
+    rows = [
+        ["name", "facility_type", "operator", "lon", "lat", *PAYLOADS],
+        [title, "ddp", PAYLOADS[3], x, y, *PAYLOADS],
+        [PAYLOADS[0], "ddp", PAYLOADS[2], x, y, *PAYLOADS[::-1]],
+        [PAYLOADS[9], PAYLOADS[1], PAYLOADS[4], x, y, *PAYLOADS],
+    ]
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    # Sheet names are short and may not hold a slash, ?, *, : or brackets.
+    for name in (PAYLOADS[5], PAYLOADS[6], PAYLOADS[7]):
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    workbook = io.BytesIO()
+    book.save(workbook)
+    files = [
+        (text.getvalue().encode(), ".csv", 303),
+        (workbook.getvalue(), ".xlsx", 303),
+        (b"x", ".doc", 422),
+    ]
+    tokens, found = [], []
+    for data, suffix, status in files:
+        url = f"/{CITY}/import/"
+        sent = client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(client, url),
+                "layer": IMPORTED,
+                "file": (io.BytesIO(data), FILE_NAME + suffix),
+            },
+        )
+        assert sent.status_code == status, sent.get_data(as_text=True)
+        if status == 303:
+            tokens.append(sent.location.rstrip("/").rsplit("/", 1)[1])
+        found += [
+            f"upload {suffix}: {hit}" for hit in injections(sent.get_data(as_text=True))
+        ]
+    return tokens, found
+
+
+def _urls(app, rule, tokens=()) -> list[str]:
+    """The rule's URLs for every value its variables can take in the payload city.
+
+    ``tokens`` are the uploads the signed-in person may preview.
+    """
     ids = app.config["PAYLOAD_IDS"]
+    collections = ids["collections"]
     registry = app.extensions["webgis.layers"]
     features = [(k, i) for k, found in ids["features"].items() for i in found]
     services = [
@@ -269,9 +395,19 @@ def _urls(app, rule) -> list[str]:
         "area_code": ["A1", "A2"],
         "service_id": services,
         "user_id": [ids["user"]],
+        "organisation_id": ids["organisations"],
+        # Someone else's or no upload: the person is sent away before it matters.
+        "token": list(tokens) or ["0" * 32],
+        "collection_id": list(collections),
     }
     urls = []
-    if "feature_id" in rule.arguments:
+    if "item_id" in rule.arguments:
+        pairs = [
+            {"collection_id": collection, "item_id": item}
+            for collection, found in collections.items()
+            for item in found["items"]
+        ]
+    elif "feature_id" in rule.arguments:
         pairs = [
             {"layer_key": key, "feature_id": i}
             if "layer_key" in rule.arguments
@@ -282,7 +418,10 @@ def _urls(app, rule) -> list[str]:
         pairs = [{"layer_key": key} for key in registry]
     else:
         pairs = [{}]
-    others = [a for a in rule.arguments if a not in ("layer_key", "feature_id")]
+    paired = ("layer_key", "feature_id", "item_id") + (
+        ("collection_id",) if "item_id" in rule.arguments else ()
+    )
+    others = [a for a in rule.arguments if a not in paired]
     for pair in pairs:
         for combo in itertools.product(*(values[a] for a in others)):
             args = {**pair, **dict(zip(others, combo, strict=True))}
@@ -327,11 +466,12 @@ def test_the_store_refuses_a_megabyte_in_any_text_field(payload_app):
 @pytest.mark.parametrize("role", ROLES)
 def test_no_payload_becomes_markup_on_any_page(payload_app, role):
     client = _client(payload_app, role)
-    rendered, found = set(), []
+    tokens, found = _uploads(payload_app, client) if role != "anonymous" else ([], [])
+    rendered = set()
     for rule in _get_rules(payload_app):
-        for url in _urls(payload_app, rule):
-            for query in ("", _hostile_query(url)):
-                response = client.get(url + query)
+        for url in _urls(payload_app, rule, tokens):
+            for query in ("", *_hostile_queries(payload_app, rule, url)):
+                response = client.get(url + query, headers=BROWSER)
                 assert response.status_code < 500, url + query
                 if response.mimetype != "text/html":
                     continue
@@ -341,19 +481,33 @@ def test_no_payload_becomes_markup_on_any_page(payload_app, role):
                     f"{url}{query[:20]}: {hit}"
                     for hit in injections(response.get_data(as_text=True))
                 ]
-    assert found == []
+    assert found == [], "\n".join(found)
     # Every page this role may open was rendered with the payloads on it.
     assert rendered >= EXPECTED_PAGES[role], EXPECTED_PAGES[role] - rendered
 
 
-def _hostile_query(url: str) -> str:
-    payload = PAYLOADS[len(url) % len(PAYLOADS)]
-    return "?" + "&".join(f"{name}={_quote(payload)}" for name in QUERY)
+def _hostile_queries(app, rule, url: str) -> list[str]:
+    """Query strings full of payloads: the names the pages read, or the OGC API's.
+
+    The OGC API refuses a parameter it does not know, naming it, so its pages get a
+    payload as a name, and each of its own parameters alone.
+    """
+    payload = _quote(PAYLOADS[len(url) % len(PAYLOADS)])
+    if not rule.endpoint.startswith("ogc."):
+        return ["?" + "&".join(f"{name}={payload}" for name in QUERY)]
+    queries = [f"?f=html&{payload}=1"]
+    if rule.endpoint == "ogc.items":
+        collection = app.config["PAYLOAD_IDS"]["collections"][
+            url.split("/collections/")[1].split("/")[0]
+        ]
+        # Filtered by the payloads it holds, one to a page: links to the next one.
+        texts = [f"&{name}={payload}" for name in collection["texts"]]
+        queries.append("?f=html&limit=1" + "".join(texts))
+        queries += [f"?f=html&{name}={payload}" for name in OGC_QUERY]
+    return queries
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 
@@ -370,8 +524,21 @@ PUBLIC_PAGES = {
     "finder.embed",
     "finder.suggest",
     "auth.login",
+    "api.index",
+    "organisations.page",
+    "ogc.landing",
+    "ogc.api",
+    "ogc.conformance",
+    "ogc.collections",
+    "ogc.collection",
+    "ogc.queryables",
+    "ogc.schema",
+    "ogc.items",
+    "ogc.item",
 }
 STAFF_PAGES = PUBLIC_PAGES | {
+    "imports.upload",
+    "imports.preview",
     "features.new",
     "features.edit",
     "features.history",
@@ -393,6 +560,8 @@ EXPECTED_PAGES = {
         "admin.vocabulary_list",
         "admin.audit_log",
         "admin.embed_snippets",
+        "organisations.admin_list",
+        "organisations.admin_edit",
     },
 }
 
@@ -410,12 +579,8 @@ def test_every_html_page_is_in_the_payload_check(payload_app):
 def live_payloads(payload_app):
     if payload_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("the browser check runs once, on SQLite")
-    server = make_server("127.0.0.1", 0, payload_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with served(payload_app) as url:
+        yield url
 
 
 @pytest.mark.browser
@@ -471,6 +636,23 @@ def test_no_payload_runs_or_becomes_an_element_in_chromium(payload_app, live_pay
             context.close()
         browser.close()
     assert dialogs == [] and found == []
+
+
+def test_the_import_preview_really_shows_the_hostile_files(payload_app):
+    """The preview check is only as good as its files: their payloads are on it."""
+    client = _client(payload_app, "planner")
+    (csv_token, xlsx_token), _found = _uploads(payload_app, client)
+    title = payload_app.config["PAYLOAD_IDS"]["duplicate"][0]
+    pages = {
+        token: client.get(f"/{CITY}/import/{token}").get_data(as_text=True)
+        for token in (csv_token, xlsx_token)
+    }
+    for page in pages.values():
+        for shown in (FILE_NAME, title, *PAYLOADS):
+            assert str(escape(shown)) in page, shown
+    # The sheets to choose from, each an option of the list.
+    for sheet in PAYLOADS[5:8]:
+        assert f'<option value="{escape(sheet)}"' in pages[xlsx_token]
 
 
 def test_payload_city_data_was_really_hostile(payload_app):

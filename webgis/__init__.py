@@ -63,11 +63,30 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth,
         features,
         finder,
+        hsds,
+        imports,
         main,
         moderation,
+        ogc,
+        organisations,
+        site,
     )
 
-    blueprints = (main, api, auth, admin, moderation, features, analysis, finder)
+    blueprints = (
+        main,
+        api,
+        auth,
+        admin,
+        moderation,
+        features,
+        analysis,
+        finder,
+        site,
+        ogc,
+        hsds,
+        organisations,
+        imports,
+    )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     # The JSON API is read-only for now; it gets token or header-based CSRF when it

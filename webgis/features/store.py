@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,7 +27,8 @@ from webgis.core.errors import Forbidden, Invalid, NotFound, WebgisError
 from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.core.text import fold
-from webgis.features import validation, vocabularies
+from webgis.core.text import lazy_text as _l
+from webgis.features import organisations, validation, vocabularies
 from webgis.features.kinds import kind_of
 from webgis.features.models import STATUSES, Feature, Revision
 from webgis.geography import cities
@@ -259,6 +259,7 @@ def create(
         db.session.add(feature)
         db.session.flush()
         _snapshot(feature, "suggest" if suggestion else "create", user, origin)
+        organisations.link(feature, spec)
     return feature
 
 
@@ -325,6 +326,7 @@ def save_many(
         db.session.flush()
         for feature in saved:
             _snapshot(feature, action, user, "import")
+        organisations.link_many(saved, spec)
     return saved
 
 
@@ -382,6 +384,7 @@ def update(
                 feature.moderation, feature.moderation_note = moderation
             db.session.flush()
             _snapshot(feature, action, user, "")
+            organisations.link(feature, _spec_of(feature))
     except StaleDataError as race:
         # Another process saved between our check and our write.
         db.session.refresh(feature)
@@ -606,3 +609,86 @@ def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
     if ids is not None:
         query = query.where(Feature.id.in_(list(ids)))
     return list(db.session.scalars(query))
+
+
+def public_page(
+    city: City,
+    spec: LayerSpec,
+    *,
+    within: BaseGeometry | None = None,
+    updated: tuple | None = None,
+    equals: dict | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> tuple[list[Feature], int]:
+    """One page of the layer's features the public may see, and how many match.
+
+    The database chooses the city, the layer, published features outside the
+    moderation queue and the time of their last change, ``updated`` = (from,
+    before) in naive UTC (None leaves that end open), in the order of their ids.
+    What it cannot decide the same way on SQLite and PostGIS is decided here, one
+    feature at a time: the layer's public switch (needs), the place (``within``, a
+    geometry the feature must touch) and ``equals``, values of public fields as the
+    public sees them (:func:`shown_properties`), so a hidden value never matches; a
+    list matches when it holds the value.
+    """
+    query = _published(city, [spec.key]).order_by(Feature.id)
+    start, end = updated or (None, None)
+    if start is not None:
+        query = query.where(Feature.updated_at >= start)
+    if end is not None:
+        query = query.where(Feature.updated_at < end)
+    if spec.public_when is None and within is None and not equals:
+        count = select(db.func.count()).select_from(query.order_by(None).subquery())
+        page = db.session.scalars(query.limit(limit).offset(offset))
+        return list(page), db.session.scalar(count)
+    matching = [
+        f
+        for f in db.session.scalars(query)
+        if is_public(spec, f)
+        and (within is None or f.geometry.intersects(within))
+        and _has_values(spec, f, equals or {})
+    ]
+    return matching[offset : offset + limit], len(matching)
+
+
+def _has_values(spec: LayerSpec, feature: Feature, equals: dict) -> bool:
+    shown = shown_properties(spec, feature)
+    return all(_holds(shown.get(name), wanted) for name, wanted in equals.items())
+
+
+def _holds(value, wanted) -> bool:
+    if isinstance(value, list):
+        return wanted in value
+    if wanted is False:
+        return not value  # "no" is not stored
+    return value == wanted
+
+
+@dataclass(frozen=True)
+class LayerStamp:
+    """Aggregates of a layer's features in a city that move with every change."""
+
+    count: int
+    versions: int
+    last_id: int
+    #: The latest ``updated_at`` (a naive UTC datetime), None without features.
+    changed_at: date | None
+
+
+def layer_stamp(city: City, spec: LayerSpec) -> LayerStamp:
+    """Count, sum of versions, highest id and latest change of the layer's features.
+
+    Taken over every feature of the layer in the city, whatever its status: saving
+    any of them raises its version and change time, a new one the count, so what
+    any user may see cannot change without the stamp changing. One aggregate query;
+    HTTP validators are built from it without reading the features.
+    """
+    query = select(
+        db.func.count(Feature.id),
+        db.func.coalesce(db.func.sum(Feature.version), 0),
+        db.func.coalesce(db.func.max(Feature.id), 0),
+        db.func.max(Feature.updated_at),
+    ).where(Feature.city_id == city.id, Feature.layer == spec.key)
+    count, versions, last_id, changed_at = db.session.execute(query).one()
+    return LayerStamp(int(count), int(versions), int(last_id), changed_at)

@@ -40,10 +40,13 @@ RESERVED_CODES = frozenset(
         "admin",
         "api",
         "embed",
+        "hsds",
         "kiosk",
         "login",
         "logout",
         "moderation",
+        "ogc",
+        "organisations",
         "static",
     }
 )
