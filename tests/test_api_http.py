@@ -265,7 +265,7 @@ def test_changing_a_feature_changes_the_etag_of_its_layer_only(staff_app):
         if key != FINDER_LAYER
     ]
     before, others_before = _etag(client, mine), [_etag(client, u) for u in others]
-    _retitle(staff_app, feature_id, "Nowa nazwa placówki")
+    _retitle(staff_app, feature_id, "Przemianowana placówka")
     after = _etag(client, mine)
     assert after != before
     assert [_etag(client, u) for u in others] == others_before
@@ -274,7 +274,7 @@ def test_changing_a_feature_changes_the_etag_of_its_layer_only(staff_app):
     assert response.status_code == 200
     title = staff_app.extensions["webgis.layers"][FINDER_LAYER].title_field
     changed = next(f for f in response.get_json()["features"] if f["id"] == feature_id)
-    assert changed["properties"][title] == "Nowa nazwa placówki"
+    assert changed["properties"][title] == "Przemianowana placówka"
 
 
 def test_a_new_draft_changes_the_staff_etag(staff_app):

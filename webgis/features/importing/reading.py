@@ -13,6 +13,7 @@ import io
 import math
 import warnings
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -124,14 +125,28 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
 
 
+@contextmanager
+def _long_fields():
+    """Let a field be as long as a polygon's WKT while this file is read.
+
+    The csv module's limit (128 KiB) is one setting for the whole process; it is
+    restored at once, so other readers keep refusing absurd fields.
+    """
+    before = csv.field_size_limit(64 * 2**20)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _read_csv(path: Path, name: str) -> Source:
     text = _decode(path.read_bytes(), name)
     header = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=header.count) if header else ","
-    # A polygon's WKT is longer than the csv module allows by default.
-    csv.field_size_limit(max(csv.field_size_limit(), 64 * 2**20))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        with _long_fields():
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            rows = list(reader)
     except csv.Error as problem:
         raise refused(
             _l("Nie można odczytać pliku %(name)s jako CSV.", name=name),
