@@ -38,7 +38,7 @@ from webgis.features.models import Feature
 from webgis.finder import search
 from webgis.geography import cities
 from webgis.geography.boundaries import prepare_units
-from webgis.web.views import api
+from webgis.web.views import api, site
 
 OTHER_SITE = "https://other-site.example"
 FINDER_LAYER = "day_centres"
@@ -400,8 +400,8 @@ def test_robots_txt_keeps_crawlers_out_of_staff_pages_and_names_the_sitemap(clie
     assert not [line for line in lines if line.startswith("Disallow: /api")]
 
 
-def _sitemap(client) -> dict[str, str | None]:
-    response = client.get("/sitemap.xml")
+def _sitemap(client, path="/sitemap.xml") -> dict[str, str | None]:
+    response = client.get(path)
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -435,6 +435,28 @@ def test_sitemap_leaves_out_drafts(staff_app):
     entries = _sitemap(staff_app.test_client())
     assert f"http://localhost/wroclaw/services/{published_id}" in entries
     assert f"http://localhost/wroclaw/services/{draft_id}" not in entries
+
+
+def test_a_sitemap_past_the_protocols_limit_becomes_an_index_of_pages(
+    demo_app, monkeypatch
+):
+    client = demo_app.test_client()
+    everything = _sitemap(client)
+    monkeypatch.setattr(site, "MOST_URLS", 4)
+    root = ElementTree.fromstring(client.get("/sitemap.xml").data)
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    pages = [loc.text for loc in root.findall("s:sitemap/s:loc", ns)]
+    assert len(pages) == -(-len(everything) // 4)
+    found = {}
+    for page in pages:
+        entries = _sitemap(client, page.removeprefix("http://localhost"))
+        assert 1 <= len(entries) <= 4
+        found |= entries
+    assert found == everything
+    assert client.get(f"/sitemap.xml?page={len(pages) + 1}").status_code == 404
+    assert client.get("/sitemap.xml?page=0").status_code == 404
+    assert client.get("/sitemap.xml?page=%C2%B2").status_code == 404
 
 
 # -- in a browser: another site's page reads the API -----------------------------------

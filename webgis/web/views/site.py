@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 
 from webgis.core.registry import layer_registry
 from webgis.finder import search
+from webgis.finder.questions import positive_number
 from webgis.geography import cities
 
 bp = Blueprint("site", __name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+#: The most addresses one sitemap file may list (sitemaps.org protocol).
+MOST_URLS = 50_000
 #: Pages only staff use (they answer the public with the login page) and lists or
 #: exports of drafts and archived features (``status=``, which only staff may set).
 DISALLOWED = (
@@ -44,20 +47,45 @@ def sitemap():
     """The home page, each city's map and finder, and every public service's page.
 
     A service page's ``lastmod`` is its last change; the finder's is its newest
-    service's.
+    service's. The protocol allows :data:`MOST_URLS` addresses in one file, so past
+    that this is an index of pages (``?page=1``, ``?page=2``, …) of that size.
     """
-    urlset = ElementTree.Element("urlset", xmlns=SITEMAP_NS)
-    _url(urlset, url_for("main.index", _external=True))
+    entries = list(_entries())
+    pages = max(1, -(-len(entries) // MOST_URLS))
+    wanted = request.args.get("page")
+    if wanted is None and pages > 1:
+        root = ElementTree.Element("sitemapindex", xmlns=SITEMAP_NS)
+        for number in range(1, pages + 1):
+            page = ElementTree.SubElement(root, "sitemap")
+            location = url_for("site.sitemap", page=number, _external=True)
+            ElementTree.SubElement(page, "loc").text = location
+    else:
+        number = 1 if wanted is None else _page_number(wanted, pages)
+        root = ElementTree.Element("urlset", xmlns=SITEMAP_NS)
+        for location, changed in entries[(number - 1) * MOST_URLS :][:MOST_URLS]:
+            _url(root, location, changed)
+    body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    response = Response(body, mimetype="application/xml")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _page_number(text: str, pages: int) -> int:
+    number = positive_number(text, pages)
+    if number is None:
+        abort(404)
+    return number
+
+
+def _entries():
+    """(address, last change or None) of every page the sitemap lists, in order."""
+    yield url_for("main.index", _external=True), None
     registry = layer_registry()
     for city in cities.list_cities():
         services = sorted(search.services(city, registry), key=lambda s: s.id)
         newest = max((s.updated_at for s in services), default=None)
-        _url(urlset, url_for("main.city_map", city_code=city.code, _external=True))
-        _url(
-            urlset,
-            url_for("finder.index", city_code=city.code, _external=True),
-            newest,
-        )
+        yield url_for("main.city_map", city_code=city.code, _external=True), None
+        yield url_for("finder.index", city_code=city.code, _external=True), newest
         for service in services:
             page = url_for(
                 "finder.service",
@@ -65,11 +93,7 @@ def sitemap():
                 service_id=service.id,
                 _external=True,
             )
-            _url(urlset, page, service.updated_at)
-    body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
-    response = Response(body, mimetype="application/xml")
-    response.add_etag()
-    return response.make_conditional(request)
+            yield page, service.updated_at
 
 
 def _url(urlset: ElementTree.Element, location: str, changed=None) -> None:
