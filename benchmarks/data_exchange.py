@@ -19,11 +19,8 @@ import urllib.request
 
 from waitress.server import create_server
 
-from benchmarks.finder import BOUNDARIES, add_services
-from webgis import create_app
+from benchmarks.finder import add_services, demo_app
 from webgis.core.extensions import db
-from webgis.database import init_db
-from webgis.demo import load_demo
 
 COLLECTION = "/ogc/collections/wroclaw-day_centres"
 REQUESTS = {
@@ -64,16 +61,8 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = args.database or f"sqlite:///{directory}/bench.sqlite"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "WEBGIS_BOUNDARIES_DIR": BOUNDARIES,
-                "SECRET_KEY": "benchmark",
-            }
-        )
+        app = demo_app(url)
         with app.app_context():
-            init_db()
-            load_demo(BOUNDARIES)
             start = time.perf_counter()
             add_services(args.services)
             seconds = time.perf_counter() - start

@@ -83,6 +83,23 @@ def add_services(count: int, seed: int = 1) -> None:
     db.session.commit()
 
 
+def demo_app(url: str):
+    """The app on the database ``url``, with its tables and the demo loaded."""
+    from webgis.database import init_db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WEBGIS_BOUNDARIES_DIR": BOUNDARIES,
+            "SECRET_KEY": "benchmark",
+        }
+    )
+    with app.app_context():
+        init_db()
+        load_demo(BOUNDARIES)
+    return app
+
+
 def time_requests(client, url: str, repeat: int) -> list[float]:
     """Milliseconds of ``repeat`` requests of ``url`` (after one warm-up)."""
     assert client.get(url).status_code == 200, url

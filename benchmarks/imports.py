@@ -19,12 +19,9 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
-from benchmarks.finder import BOUNDARIES, random_points
-from webgis import create_app
+from benchmarks.finder import demo_app, random_points
 from webgis.core.errors import ImportRefused
 from webgis.core.extensions import db
-from webgis.database import init_db
-from webgis.demo import load_demo
 from webgis.features import importing, vocabularies
 from webgis.geography import cities
 
@@ -89,16 +86,8 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = args.database or f"sqlite:///{directory}/bench.sqlite"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "WEBGIS_BOUNDARIES_DIR": BOUNDARIES,
-                "SECRET_KEY": "benchmark",
-            }
-        )
+        app = demo_app(url)
         with app.app_context():
-            init_db()
-            load_demo(BOUNDARIES)
             rows = facility_rows(args.rows)
             db.session.remove()
         folder = Path(directory)
