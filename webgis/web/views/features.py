@@ -49,13 +49,19 @@ def _feature(city_code: str, layer_key: str, feature_id: int, to_edit=False):
     return city, spec, feature
 
 
+def _list_filters() -> dict[str, str]:
+    """The list's filters from the URL; the public cannot choose a status."""
+    filters = {k: request.args.get(k, "") for k in FILTERS}
+    if not current_user.is_authenticated:
+        filters["status"] = ""
+    return filters
+
+
 @bp.get("/<city_code>/layers/<layer_key>/")
 def listing(city_code: str, layer_key: str):
     """A layer's features with filters and sorting; the URL carries the filters."""
     city, spec = _context(city_code, layer_key)
-    filters = {k: request.args.get(k, "") for k in FILTERS}
-    if not current_user.is_authenticated:
-        filters["status"] = ""
+    filters = _list_filters()
     rows = store.listing(city, spec, current_user, filters)
     return render_template(
         "features/list.html",
@@ -246,9 +252,7 @@ def export(city_code: str, layer_key: str, fmt: str):
     city, spec = _context(city_code, layer_key)
     if fmt not in exporting.FORMATS:
         abort(404)
-    filters = {k: request.args.get(k, "") for k in FILTERS}
-    if not current_user.is_authenticated:
-        filters["status"] = ""
+    filters = _list_filters()
     rows = store.listing(city, spec, current_user, filters)
     body = exporting.layer_file(
         spec,
