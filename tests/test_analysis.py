@@ -278,3 +278,120 @@ def test_zeros_get_a_class_of_their_own():
     # a change map has losses too: no separate zero class then
     change = choropleth.classify(pd.Series([-2, 0, 0, 3]), "equal_interval", 3)
     assert change.upper == pytest.approx([-0.3333333, 1.3333333, 3])
+
+
+# -- 2SFCA and coverage without the pair table --------------------------------------
+
+
+def scattered(count: int, seed: int, **columns) -> gpd.GeoDataFrame:
+    """``count`` seeded random points in a 3 km square around (X, Y)."""
+    rng = np.random.default_rng(seed)
+    xs, ys = rng.uniform(X, X + 3000, count), rng.uniform(Y, Y + 3000, count)
+    values = {name: make(rng, count) for name, make in columns.items()}
+    return gpd.GeoDataFrame(
+        values, geometry=gpd.points_from_xy(xs, ys), crs="EPSG:2180"
+    )
+
+
+def access_scores(grid, facilities, radius) -> np.ndarray:
+    """2SFCA of each cell as PySAL access computes it from the whole pair table."""
+    from access import Access
+
+    demand = grid.assign(cell=np.arange(len(grid)))
+    supply = facilities.assign(
+        facility=np.arange(len(facilities)),
+        capacity=facilities["capacity"].fillna(0).astype(float),
+    )
+    cells, sites = supply.sindex.query(
+        demand.geometry, predicate="dwithin", distance=radius
+    )
+    costs = pd.DataFrame(
+        {
+            "origin": cells,
+            "dest": sites,
+            "metres": demand.geometry.iloc[cells].distance(
+                supply.geometry.iloc[sites], align=False
+            ),
+        }
+    )
+    model = Access(
+        demand_df=demand,
+        demand_index="cell",
+        demand_value="residents",
+        supply_df=supply,
+        supply_index="facility",
+        supply_value="capacity",
+        cost_df=costs,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="metres",
+    )
+    result = model.two_stage_fca(name="2sfca", cost="metres", max_cost=radius)
+    return result["2sfca_capacity"].reindex(range(len(grid))).fillna(0).to_numpy()
+
+
+def test_two_step_fca_in_small_chunks_equals_pysal_access():
+    # Some cells have nobody and some facilities no known capacity; a budget of 40
+    # pairs forces hundreds of chunks.
+    grid = scattered(400, 1, residents=lambda rng, n: rng.integers(0, 50, n) * 1.0)
+    facilities = scattered(
+        30,
+        2,
+        capacity=lambda rng, n: np.where(
+            rng.random(n) < 0.2, np.nan, rng.integers(1, 30, n)
+        ),
+    )
+    expected = access_scores(grid, facilities, 700)
+    found = methods.two_step_fca(grid, facilities, 700, budget=40)
+    people = grid["residents"].to_numpy() > 0
+    assert people.sum() > 300 and (found > 0).sum() > 100
+    assert found[people] == pytest.approx(expected[people], rel=1e-12)
+
+
+def test_pairs_are_never_held_beyond_the_budget():
+    cells = np.array(scattered(300, 3).geometry.get_coordinates())
+    sites = np.array(scattered(20, 4).geometry.get_coordinates())
+    chunks = list(methods.pairs_in_reach(cells, sites, 1000, budget=100))
+    assert len(chunks) > 1 and max(len(c) for c, _s in chunks) <= 100
+    found = {
+        (int(c), int(s))
+        for cell, site in chunks
+        for c, s in zip(cell, site, strict=True)
+    }
+    apart = np.hypot(*(cells[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    assert found == {tuple(map(int, p)) for p in np.argwhere(apart <= 1000)}
+
+
+@pytest.mark.parametrize(("radius", "covered"), [(500, True), (499.9999, False)])
+def test_a_cell_exactly_at_r_counts_as_covered(radius, covered):
+    # 300 m east and 400 m north: exactly 500 m from the facility.
+    grid = gpd.GeoDataFrame(
+        {"unit": [1], "residents": [100.0]},
+        geometry=[Point(X + 300, Y + 400)],
+        crs="EPSG:2180",
+    )
+    facility = gpd.GeoDataFrame(
+        {"capacity": [5]}, geometry=[Point(X, Y)], crs="EPSG:2180"
+    )
+    assert methods.covered_cells(grid, facility, radius).tolist() == [covered]
+    score = methods.two_step_fca(grid, facility, radius).tolist()
+    assert score == ([0.05] if covered else [0.0])
+
+
+def test_no_facilities_or_no_cells_mean_nobody_covered(units, centre_of_a):
+    grid = methods.population_grid(units, cell=500)
+    none = centre_of_a.iloc[0:0]
+    assert not methods.covered_cells(grid, none, 1000).any()
+    assert not methods.two_step_fca(grid, none, 1000).any()
+    assert len(methods.two_step_fca(grid.iloc[0:0], centre_of_a, 1000)) == 0
+
+
+def test_the_cache_forgets_the_least_recently_used():
+    from webgis.analysis.coverage import RecentlyUsed
+
+    made = []
+    cache = RecentlyUsed(2)
+    for key in ["a", "b", "a", "c", "a", "b"]:
+        cache.get_or_make(key, lambda key=key: made.append(key) or key.upper())
+    # "b" was forgotten for "c" (the least recently used), and made again.
+    assert made == ["a", "b", "c", "b"] and len(cache) == 2

@@ -254,3 +254,96 @@ def test_an_absurd_what_if_capacity_is_refused_with_a_message(planner, line):
     response = planner.get("/wroclaw/analysis", query_string={"hypothetical": line})
     assert response.status_code == 400
     assert "Nie rozumiem wiersza 1" in response.get_data(as_text=True)
+
+
+# -- one analysis per query and data: downloads reuse the page's ---------------------
+
+
+@pytest.fixture
+def counted(staff_app, monkeypatch):
+    """Calls of the analysis itself and of the population grid, from a cold cache."""
+    from webgis.analysis import methods
+
+    staff_app.extensions.pop("webgis.analysis_cache", None)
+    calls = {"analysis": 0, "grid": 0}
+
+    def counting(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(coverage, "compute", counting("analysis", coverage.compute))
+    grid = counting("grid", methods.population_grid)
+    monkeypatch.setattr(methods, "population_grid", grid)
+    return calls
+
+
+def test_downloads_after_the_page_reuse_its_analysis(planner, counted):
+    query = "radius=1234&compare_to=" + YESTERDAY
+    assert planner.get(f"/wroclaw/analysis?{query}").status_code == 200
+    assert counted == {"analysis": 1, "grid": 1}
+    downloads = [
+        f"/wroclaw/analysis/tables/units.csv?{query}",
+        f"/wroclaw/analysis/tables/change.xlsx?{query}",
+        f"/wroclaw/analysis/map.png?{query}&indicator=per_10k&view=change",
+    ]
+    for url in downloads:
+        assert planner.get(url).status_code == 200, url
+    assert counted == {"analysis": 1, "grid": 1}
+    # Another radius is another analysis, on the same grid.
+    assert planner.get("/wroclaw/analysis/tables/units.csv?radius=800").status_code
+    assert counted == {"analysis": 2, "grid": 1}
+
+
+def test_a_facility_saved_after_the_page_is_in_the_download(
+    staff_app, planner, counted
+):
+    from webgis.core.extensions import db
+
+    url = "/wroclaw/analysis/tables/units.csv?radius=1500"
+    before = planner.get(url).get_data(as_text=True)
+    feature_id, _revision = new_feature(staff_app, name="Nowa placówka", capacity=77)
+    try:
+        after = planner.get(url).get_data(as_text=True)
+        assert counted["analysis"] == 2 and after != before
+        nadodrze = analyse(staff_app, radius=1500).units.set_index("name")
+        assert nadodrze.loc["Nadodrze", "places"] >= 77
+    finally:
+        with staff_app.app_context():
+            db.session.delete(db.session.get(Feature, feature_id))
+            db.session.commit()
+    # Deleting it is a change too: the first figures are back.
+    assert planner.get(url).get_data(as_text=True) == before
+
+
+def test_reimported_boundaries_rebuild_the_population_grid(staff_app, counted):
+    from tests.conftest import BOUNDARIES_DIR
+    from webgis.demo import demo_cities
+    from webgis.geography.boundaries import prepare_units, read_boundary_file
+
+    spec = next(c for c in demo_cities() if c["code"] == "wroclaw")
+
+    def reimport(extra_residents: int):
+        prepared = prepare_units(
+            read_boundary_file(BOUNDARIES_DIR / spec["boundaries"]),
+            name_field=spec["name_field"],
+            number_field=spec["number_field"],
+            population_field=spec["population_field"],
+        )
+        prepared.units["population"] += extra_residents
+        with staff_app.app_context():
+            cities.replace_units(cities.get_city("wroclaw"), prepared)
+
+    first = analyse(staff_app).summary["residents"]
+    reimport(0)  # the same boundaries again: nothing to rebuild
+    assert analyse(staff_app).summary["residents"] == first
+    assert counted == {"analysis": 1, "grid": 1}
+    try:
+        reimport(10)
+        assert analyse(staff_app).summary["residents"] == first + 10 * 46
+        assert counted == {"analysis": 2, "grid": 2}
+    finally:
+        reimport(0)
+    assert analyse(staff_app).summary["residents"] == first

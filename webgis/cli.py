@@ -10,7 +10,6 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from webgis.accounts import users
-from webgis.analysis.coverage import coverage_table
 from webgis.core.errors import NotFound, WebgisError
 from webgis.core.registry import layer_registry
 from webgis.database import init_db
@@ -260,6 +259,9 @@ analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 @with_appcontext
 def analyse_coverage(city_code, layer, category, radius, cell, when, out):
     """Per-unit coverage, places per resident and 2SFCA, written as CSV."""
+    # The analysis's libraries load only for the command that needs them.
+    from webgis.analysis.coverage import coverage_table
+
     with _refusal():
         city = cities.get_city(city_code)
         table = coverage_table(

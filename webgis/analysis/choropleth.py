@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
@@ -47,12 +46,12 @@ def class_colours(count: int) -> tuple[str, ...]:
     return SEQUENTIAL[min(count, 7)]
 
 
-#: Classification schemes of mapclassify offered to planners. Fisher-Jenks is the
-#: exact (deterministic) form of natural breaks.
+#: Classification schemes offered to planners, by the name of their mapclassify
+#: class. Fisher-Jenks is the exact (deterministic) form of natural breaks.
 SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    "natural_breaks": mapclassify.FisherJenks,
-    "equal_interval": mapclassify.EqualInterval,
+    "quantiles": "Quantiles",
+    "natural_breaks": "FisherJenks",
+    "equal_interval": "EqualInterval",
 }
 
 
@@ -103,11 +102,15 @@ def _classify(values: pd.Series, scheme: str, k: int) -> Classes:
     if k < 2:
         of_value[values.notna().to_numpy()] = 0
         return Classes([float(known.min())], [float(known.max())], of_value)
+    # Imported here: mapclassify (with scipy and scikit-learn) takes a second to
+    # import, and the maps import this module for its legend entries.
+    import mapclassify
+
     # Ties can leave a quantile class empty; mapclassify then says so in a warning
     # and returns the classes that exist, which is what the legend should show.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        classifier = SCHEMES[scheme](known.to_numpy(), k=k)
+        classifier = getattr(mapclassify, SCHEMES[scheme])(known.to_numpy(), k=k)
     upper = [float(b) for b in classifier.bins]
     of_value[values.notna().to_numpy()] = classifier.yb
     return Classes([float(known.min()), *upper[:-1]], upper, of_value)

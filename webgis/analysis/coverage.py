@@ -3,15 +3,25 @@
 :mod:`webgis.analysis` computes on GeoDataFrames; this module reads what it needs
 (units, the features published at a date, hypothetical facilities) and assembles
 everything the analysis page, its exports and the CLI show.
+
+Results and population grids are kept in small caches of the app, keyed by what
+they were computed from (the units' content, the layers' stamps, the query), so the
+page's downloads reuse the page's result and a change of data is never served stale.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 
 import geopandas as gpd
 import pandas as pd
+import shapely
+from flask import current_app
 from shapely.geometry import Point
 
 from layers import N_
@@ -183,6 +193,85 @@ def units_for_analysis(city: City) -> gpd.GeoDataFrame:
     return units
 
 
+#: How many population grids (one per city, boundary version and cell size) and
+#: analysis results (one per query and data version) the app keeps.
+GRID_CACHE_SIZE = 4
+RESULT_CACHE_SIZE = 16
+
+
+class RecentlyUsed:
+    """A bounded map that forgets the least recently used entry; thread-safe.
+
+    Two threads asking for the same missing key may both compute it; the result is
+    the same, and no lock is held while computing.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable):
+        """The value stored under ``key``, made by ``make()`` when missing."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = make()
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass
+class AnalysisCache:
+    """The app's population grids and analysis results."""
+
+    grids: RecentlyUsed = field(default_factory=lambda: RecentlyUsed(GRID_CACHE_SIZE))
+    results: RecentlyUsed = field(
+        default_factory=lambda: RecentlyUsed(RESULT_CACHE_SIZE)
+    )
+
+
+def analysis_cache() -> AnalysisCache:
+    """The current app's cache, made on first use (each test app has its own)."""
+    return current_app.extensions.setdefault("webgis.analysis_cache", AnalysisCache())
+
+
+def boundary_version(units: gpd.GeoDataFrame) -> str:
+    """A digest of the units as the analysis reads them: changes on any re-import.
+
+    Numbers, names, populations, service areas and geometries; units keep their
+    database ids when boundaries are re-imported, so ids would not tell.
+    """
+    digest = hashlib.sha256()
+    columns = ["number", "name", "population", "service_area"]
+    digest.update(units[columns].to_json(orient="values").encode())
+    for wkb in shapely.to_wkb(units.geometry.to_numpy()):
+        digest.update(wkb)
+    return digest.hexdigest()
+
+
+def population_grid(
+    city: City, units: gpd.GeoDataFrame, cell: float, version: str | None = None
+) -> gpd.GeoDataFrame:
+    """:func:`methods.population_grid` of the city's units, cached per version.
+
+    The cached grid is shared: callers must not change it.
+    """
+    version = version or boundary_version(units)
+    return analysis_cache().grids.get_or_make(
+        (city.id, float(cell), version),
+        lambda: methods.population_grid(units, cell),
+    )
+
+
 def _ranked(table: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     """Worst-served first: lowest coverage, then most residents."""
     table = table.copy()
@@ -201,7 +290,9 @@ def coverage_table(
     """Per-unit indicators with each unit's service area, ranked worst-served first."""
     units = units_for_analysis(city)
     facilities = facilities_frame(city, layer, category, when)
-    return _ranked(methods.unit_indicators(units, facilities, radius, cell), units)
+    grid = population_grid(city, units, cell)
+    table = methods.unit_indicators(units, facilities, radius, cell, grid)
+    return _ranked(table, units)
 
 
 class OutsideCity(WebgisError):
@@ -216,8 +307,29 @@ def run(city: City, query: AnalysisQuery) -> AnalysisResult:
     """The whole analysis the page shows: indicators, gaps, change and what-if.
 
     Raises :class:`OutsideCity` when a hypothetical facility lies outside the city.
+    A result computed before from the same query and the same data (units,
+    facilities, needs) is reused: the page's downloads cost no second analysis. The
+    result is shared: callers must not change it.
     """
     units = units_for_analysis(city)
+    version = boundary_version(units)
+    key = (city.id, query, version, _data_stamps(city, query))
+    return analysis_cache().results.get_or_make(
+        key, lambda: compute(city, query, units, version)
+    )
+
+
+def _data_stamps(city: City, query: AnalysisQuery) -> tuple:
+    """Stamps of the layers a result reads; any saved change moves one of them."""
+    layers = [facilities_layer(query.layer)]
+    layers += [s for s in layer_registry().values() if s.needs][:1]
+    return tuple((spec.key, store.layer_stamp(city, spec)) for spec in layers)
+
+
+def compute(
+    city: City, query: AnalysisQuery, units: gpd.GeoDataFrame, version: str
+) -> AnalysisResult:
+    """The analysis of :func:`run`, always computed (``version``: of the units)."""
     extra = None
     if query.hypothetical:
         extra = hypothetical_frame(query.hypothetical)
@@ -227,7 +339,7 @@ def run(city: City, query: AnalysisQuery) -> AnalysisResult:
         ]
         if outside:
             raise OutsideCity(outside)
-    grid = methods.population_grid(units, query.cell)
+    grid = population_grid(city, units, query.cell, version)
 
     def indicators(facilities: gpd.GeoDataFrame) -> pd.DataFrame:
         table = methods.unit_indicators(

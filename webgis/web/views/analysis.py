@@ -1,7 +1,9 @@
 """Coverage analysis pages for planners: indicators, choropleths, change, what-if.
 
 Everything is computed on request from the query string and nothing is saved, so a
-result (a what-if included) is a URL a planner can share with a colleague.
+result (a what-if included) is a URL a planner can share with a colleague. A result
+stays in memory for a while (see :func:`coverage.run`), so the page's CSV, XLSX and
+PNG downloads reuse it instead of computing it again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from wtforms import SelectChoice
 
 from webgis.accounts.permissions import role_required
 from webgis.analysis import choropleth, coverage, tables
-from webgis.analysis.report_maps import choropleth_png
 from webgis.core.errors import NotFound, WebgisError
 from webgis.core.registry import layer_registry
 from webgis.core.text import translated
@@ -207,6 +208,8 @@ def table_export(city_code: str, name: str, fmt: str):
 @bp.get("/<city_code>/analysis/map.png")
 def map_png(city_code: str):
     """The map of the chosen indicator as a PNG for a report; no tiles needed."""
+    from webgis.analysis.report_maps import choropleth_png  # matplotlib: on demand
+
     city = cities.get_city(city_code)
     form, result = _result_or_400(city)
     view = request.args.get("view", "current")
