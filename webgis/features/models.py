@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webgis.core.extensions import db
@@ -54,10 +54,37 @@ class Feature(db.Model):
         ForeignKey("service_areas.id", ondelete="SET NULL")
     )
 
+    # What queries filter, sort and place by, derived from the properties and the
+    # geometry by the feature store on every write (webgis.features.indexing).
+    public: Mapped[bool] = mapped_column(default=False)
+    listed: Mapped[bool] = mapped_column(default=False)
+    title_key: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    terms: Mapped[str] = mapped_column(Text, default="")
+    languages: Mapped[str] = mapped_column(Text, default="")
+    address_key: Mapped[str] = mapped_column(String(200), default="")
+    open_days: Mapped[str] = mapped_column(String(40), default="")
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    x: Mapped[float | None] = mapped_column(Float)  # EPSG:2180 metres
+    y: Mapped[float | None] = mapped_column(Float)
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+
     city: Mapped[City] = relationship()
     queue_area: Mapped[ServiceArea | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The finder: a city's listed services in title order.
+        Index("ix_features_listed", "city_id", "listed", "title_key"),
+        # Public lists, maps and the API: a layer's public features of a city.
+        Index("ix_features_public", "city_id", "layer", "public", "id"),
+        # Maps and bbox queries: the representative point.
+        Index("ix_features_place", "city_id", "layer", "lon", "lat"),
+    )
 
     @property
     def title(self) -> str:

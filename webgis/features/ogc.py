@@ -247,8 +247,8 @@ class ItemsQuery:
                 _("Ta kolekcja nie zapisuje czasu zmian; nie można użyć datetime.")
             )
         return cls(
-            limit=_whole(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-            offset=_whole(args, "offset", 0, 0, 10**12),
+            limit=whole_number(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+            offset=whole_number(args, "offset", 0, 0, 10**12),
             bbox=parse_bbox(args["bbox"]) if "bbox" in args else None,
             updated=parse_datetime(args["datetime"]) if "datetime" in args else None,
             equals={
@@ -259,7 +259,13 @@ class ItemsQuery:
         )
 
 
-def _whole(args: MultiDict, name: str, default: int, least: int, most: int) -> int:
+def whole_number(
+    args: MultiDict, name: str, default: int, least: int, most: int
+) -> int:
+    """The parameter ``name`` as a whole number from ``least`` to ``most``.
+
+    ``default`` when it is absent; :class:`OgcError` when it is anything else.
+    """
     text = args.get(name)
     if text is None:
         return default
@@ -370,7 +376,7 @@ def read_items(found: Collection, query: ItemsQuery) -> tuple[list[dict], int]:
         features, matched = store.public_page(
             found.city,
             found.spec,
-            within=query.area,
+            bbox=query.bbox,
             updated=query.updated,
             equals=query.equals,
             limit=query.limit,

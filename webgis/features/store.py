@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,7 +29,7 @@ from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
-from webgis.features import organisations, validation, vocabularies
+from webgis.features import indexing, organisations, validation, vocabularies
 from webgis.features.kinds import kind_of
 from webgis.features.models import STATUSES, Feature, Revision
 from webgis.geography import cities
@@ -80,19 +81,140 @@ def _in_queue():
     return Feature.moderation.is_(None) | (Feature.moderation == "accepted")
 
 
-def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[Feature]:
-    """The layer's features the user may see.
+def readable(city: City, spec: LayerSpec, user, include_archived=False) -> list:
+    """SQL conditions choosing the layer's features in the city the user may see.
 
-    Published and public ones for everyone; staff also see drafts and, when asked,
-    archived ones. Suggestions still in moderation are not shown here.
+    Published and public ones for everyone (the ``public`` column the store keeps);
+    staff also see drafts and, when asked, archived ones. Suggestions still in
+    moderation are not features yet.
     """
-    query = select(Feature).where(Feature.city == city, Feature.layer == spec.key)
-    query = query.where(_in_queue())
-    features = list(db.session.scalars(query.order_by(Feature.id)))
+    where = [Feature.city_id == city.id, Feature.layer == spec.key, _in_queue()]
     staff = user is not None and user.is_authenticated
     if not staff:
-        return [f for f in features if is_public(spec, f)]
-    return [f for f in features if include_archived or f.status != "archived"]
+        where.append(Feature.public.is_(True))
+    elif not include_archived:
+        where.append(Feature.status != "archived")
+    return where
+
+
+def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[Feature]:
+    """The layer's features the user may see (see :func:`readable`), by id."""
+    query = select(Feature).where(*readable(city, spec, user, include_archived))
+    return list(db.session.scalars(query.order_by(Feature.id)))
+
+
+def touching(where: list, bbox: tuple[float, float, float, float]) -> list:
+    """``where`` and "the geometry touches ``bbox``" (west, south, east, north).
+
+    The envelope columns find candidates with the same SQL on both engines; the
+    only ones in doubt are polygons whose envelope crosses the box's edge, and
+    those few are tested exactly and the misses left out by id.
+    """
+    west, south, east, north = bbox
+    overlap = [
+        Feature.max_lon >= west,
+        Feature.min_lon <= east,
+        Feature.max_lat >= south,
+        Feature.min_lat <= north,
+    ]
+    inside = (
+        (Feature.min_lon >= west)
+        & (Feature.max_lon <= east)
+        & (Feature.min_lat >= south)
+        & (Feature.max_lat <= north)
+    )
+    doubtful = select(Feature.id, Feature.geometry).where(*where, *overlap, ~inside)
+    frame = shapely.box(*bbox)
+    misses = [
+        row.id
+        for row in db.session.execute(doubtful)
+        if not row.geometry.intersects(frame)
+    ]
+    return [*where, *overlap] + ([Feature.id.not_in(misses)] if misses else [])
+
+
+def _in_view_where(city, spec, user, bbox, ids=None) -> list:
+    where = readable(city, spec, user)
+    if ids is not None:
+        where.append(Feature.id.in_(sorted(ids)))
+    return where if bbox is None else touching(where, bbox)
+
+
+def count_in_view(
+    city: City, spec: LayerSpec, user, bbox: tuple[float, float, float, float] | None
+) -> int:
+    """How many features the user may see touch ``bbox`` (west, south, east, north).
+
+    ``bbox`` None counts them all.
+    """
+    where = _in_view_where(city, spec, user, bbox)
+    return db.session.scalar(select(db.func.count()).where(*where))
+
+
+def in_view(
+    city: City,
+    spec: LayerSpec,
+    user,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int = 1_000,
+    offset: int = 0,
+    ids=None,
+) -> list[Feature]:
+    """One page (by id) of the features the user may see.
+
+    ``bbox`` (west, south, east, north) keeps those that touch it, ``ids`` those
+    with these ids.
+    """
+    where = _in_view_where(city, spec, user, bbox, ids)
+    query = select(Feature).where(*where).order_by(Feature.id)
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Features of a layer near each other: how many, their middle, their extent."""
+
+    count: int
+    lon: float
+    lat: float
+    bounds: tuple[float, float, float, float]
+    #: The feature's id when the cluster holds one.
+    feature_id: int
+
+
+def clusters(
+    city: City,
+    spec: LayerSpec,
+    user,
+    bbox: tuple[float, float, float, float],
+    cell: float,
+) -> list[Cluster]:
+    """The visible features touching ``bbox``, grouped on a grid of ``cell`` degrees.
+
+    Grouped by the database (their representative points), so a city-wide view of
+    200,000 features sends a few dozen groups, not the features.
+    """
+    where = _in_view_where(city, spec, user, bbox)
+    column = db.cast(Feature.lon / cell, db.Integer)
+    row = db.cast(Feature.lat / cell, db.Integer)
+    query = (
+        select(
+            db.func.count(),
+            db.func.avg(Feature.lon),
+            db.func.avg(Feature.lat),
+            db.func.min(Feature.lon),
+            db.func.min(Feature.lat),
+            db.func.max(Feature.lon),
+            db.func.max(Feature.lat),
+            db.func.min(Feature.id),
+        )
+        .where(*where)
+        .group_by(column, row)
+    )
+    return [
+        Cluster(int(n), lon, lat, (w, s, e, north), int(first))
+        for n, lon, lat, w, s, e, north, first in db.session.execute(query)
+    ]
 
 
 def get(city: City, spec: LayerSpec, feature_id: int, user) -> Feature:
@@ -256,6 +378,7 @@ def create(
             moderation="pending" if suggestion else None,
             queue_area=queue_area if suggestion else None,
         )
+        refresh_columns(spec, feature)
         db.session.add(feature)
         db.session.flush()
         _snapshot(feature, "suggest" if suggestion else "create", user, origin)
@@ -320,6 +443,7 @@ def save_many(
             feature.geometry, feature.properties = geometry, properties
             feature.status = row.status
             feature.updated_by_id = getattr(user, "id", None)
+            refresh_columns(spec, feature)
             db.session.add(feature)
             saved.append(feature)
         # One flush gives every row its id and version; then their revisions.
@@ -380,6 +504,7 @@ def update(
             feature.properties = properties
             feature.status = status
             feature.updated_by_id = user.id
+            refresh_columns(_spec_of(feature), feature)
             if moderation is not None:
                 feature.moderation, feature.moderation_note = moderation
             db.session.flush()
@@ -390,6 +515,66 @@ def update(
         db.session.refresh(feature)
         raise Conflict(feature, properties, geometry) from race
     return feature
+
+
+def refresh_columns(spec: LayerSpec, feature: Feature) -> None:
+    """Set the feature's query columns from its properties, geometry and status.
+
+    Called by every write above; :func:`reindex` repairs them after a layer's spec
+    changed which fields are public or searchable.
+    """
+    for name, value in _index_values(spec, feature).items():
+        setattr(feature, name, value)
+
+
+def _index_values(spec: LayerSpec, feature: Feature) -> dict:
+    title = spec.value_of("title", feature.properties or {}) or ""
+    return indexing.columns(
+        spec,
+        feature.geometry,
+        shown_properties(spec, feature),
+        public=is_public(spec, feature),
+        title=str(title),
+    )
+
+
+def reindex(batch: int = 2_000) -> int:
+    """Recompute every feature's query columns; how many features there were.
+
+    The columns follow from what is stored, so this changes no feature: versions
+    stay and no revision is written.
+    """
+    registry, done, last_id = layer_registry(), 0, 0
+    table = Feature.__table__
+    while True:
+        query = select(Feature).where(Feature.id > last_id).order_by(Feature.id)
+        features = list(db.session.scalars(query.limit(batch)))
+        if not features:
+            return done
+        rows = [
+            {"feature_id": f.id, **_index_values(registry[f.layer], f)}
+            for f in features
+            if f.layer in registry
+        ]
+        if rows:
+            # Core, not the ORM: an ORM update would raise the optimistic version.
+            # (Parameters may not be named after the columns they set.)
+            names = [name for name in rows[0] if name != "feature_id"]
+            statement = (
+                table.update()
+                .where(table.c.id == db.bindparam("feature_id"))
+                .values({name: db.bindparam(f"new_{name}") for name in names})
+            )
+            db.session.execute(
+                statement,
+                [
+                    {"feature_id": r["feature_id"], **{f"new_{n}": r[n] for n in names}}
+                    for r in rows
+                ],
+            )
+        db.session.commit()
+        db.session.expunge_all()
+        last_id, done = features[-1].id, done + len(features)
 
 
 def _spec_of(feature: Feature) -> LayerSpec:
@@ -615,7 +800,7 @@ def public_page(
     city: City,
     spec: LayerSpec,
     *,
-    within: BaseGeometry | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
     updated: tuple | None = None,
     equals: dict | None = None,
     limit: int = 10,
@@ -623,32 +808,36 @@ def public_page(
 ) -> tuple[list[Feature], int]:
     """One page of the layer's features the public may see, and how many match.
 
-    The database chooses the city, the layer, published features outside the
-    moderation queue and the time of their last change, ``updated`` = (from,
-    before) in naive UTC (None leaves that end open), in the order of their ids.
-    What it cannot decide the same way on SQLite and PostGIS is decided here, one
-    feature at a time: the layer's public switch (needs), the place (``within``, a
-    geometry the feature must touch) and ``equals``, values of public fields as the
-    public sees them (:func:`shown_properties`), so a hidden value never matches; a
-    list matches when it holds the value.
+    The database chooses the city, the layer, public features outside the
+    moderation queue, the time of their last change (``updated`` = (from, before)
+    in naive UTC; None leaves that end open), the place (``bbox``, see
+    :func:`touching`) and values of vocabulary fields, in the order of their ids.
+    Other values in ``equals`` (public fields as the public sees them, see
+    :func:`shown_properties`, so a hidden value never matches; a list matches when
+    it holds the value) are checked here on the rows the database chose.
     """
-    query = _published(city, [spec.key]).order_by(Feature.id)
+    where = readable(city, spec, None)
     start, end = updated or (None, None)
     if start is not None:
-        query = query.where(Feature.updated_at >= start)
+        where.append(Feature.updated_at >= start)
     if end is not None:
-        query = query.where(Feature.updated_at < end)
-    if spec.public_when is None and within is None and not equals:
-        count = select(db.func.count()).select_from(query.order_by(None).subquery())
+        where.append(Feature.updated_at < end)
+    if bbox is not None:
+        where = touching(where, bbox)
+    rest = {}
+    for name, wanted in (equals or {}).items():
+        vocabulary = spec.get_field(name).vocabulary
+        if vocabulary and isinstance(wanted, str):
+            token = indexing.term_token(vocabulary, wanted)
+            where.append(indexing.contains(Feature.terms, token))
+        else:
+            rest[name] = wanted
+    query = select(Feature).where(*where).order_by(Feature.id)
+    if not rest:
+        count = select(db.func.count()).where(*where)
         page = db.session.scalars(query.limit(limit).offset(offset))
         return list(page), db.session.scalar(count)
-    matching = [
-        f
-        for f in db.session.scalars(query)
-        if is_public(spec, f)
-        and (within is None or f.geometry.intersects(within))
-        and _has_values(spec, f, equals or {})
-    ]
+    matching = [f for f in db.session.scalars(query) if _has_values(spec, f, rest)]
     return matching[offset : offset + limit], len(matching)
 
 

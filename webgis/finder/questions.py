@@ -8,7 +8,7 @@ parameter that could not be used.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from shapely.geometry import Point
@@ -75,6 +75,8 @@ class Choices:
     vocabularies: Mapping[str, set[str]]
     areas: Mapping[str, BaseGeometry | None]  # "ZTPS-7" and "unit-4" -> geometry
     places: Mapping[str, Point] = field(default_factory=dict)  # folded name -> point
+    #: Finds a service address (folded text, a level of :data:`PLACE_LEVELS`).
+    addresses: Callable[[str, str], Point | None] | None = None
 
 
 def parse_query(args: Mapping, choices: Choices) -> tuple[Query, dict[str, str]]:
@@ -176,7 +178,7 @@ def _parse_place(args: Mapping, query: Query, choices: Choices, errors) -> Query
         return replace(query, lat=latitude, lon=longitude)
     if not place:
         return query
-    point = find_place(place, choices.places)
+    point = find_place(place, choices.places, choices.addresses)
     if point is None:
         errors["from"] = str(
             _l(
@@ -189,21 +191,39 @@ def _parse_place(args: Mapping, query: Query, choices: Choices, errors) -> Query
     return replace(query, place=place[:100], lat=point.y, lon=point.x)
 
 
-def find_place(text: str, places: Mapping[str, Point]) -> Point | None:
+#: How a typed place name may match a known one, best first.
+PLACE_LEVELS = ("equal", "start", "part")
+
+
+def matches_place(name: str, wanted: str, level: str) -> bool:
+    """Whether a known (folded) ``name`` matches ``wanted`` at ``level``."""
+    if level == "equal":
+        return name == wanted
+    if level == "start":
+        return name.startswith(wanted)
+    return wanted in name
+
+
+def find_place(
+    text: str,
+    places: Mapping[str, Point],
+    addresses: Callable[[str, str], Point | None] | None = None,
+) -> Point | None:
     """The known place a typed name means: exact, then the start, then any part.
 
-    ``places`` maps folded names (units, service addresses) to points; there is no
-    geocoder offline, so only places the app knows can be found.
+    ``places`` maps folded names (units) to points; ``addresses`` looks up service
+    addresses at one level, after the units of that level (the shortest match wins
+    within each). There is no geocoder offline, so only places the app knows can be
+    found.
     """
     wanted = fold(text)
     if not wanted:
         return None
-    for test in (
-        lambda name: name == wanted,
-        lambda name: name.startswith(wanted),
-        lambda name: wanted in name,
-    ):
-        found = [name for name in places if test(name)]
+    for level in PLACE_LEVELS:
+        found = [name for name in places if matches_place(name, wanted, level)]
         if found:
             return places[min(found, key=len)]
+        point = addresses(wanted, level) if addresses else None
+        if point is not None:
+            return point
     return None

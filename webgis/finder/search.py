@@ -26,13 +26,14 @@ import shapely
 from flask import current_app
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import and_, func, or_, select
 
 from layers import LayerSpec
 from webgis.core.errors import NotFound
 from webgis.core.extensions import db
 from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
-from webgis.features import store
+from webgis.features import indexing, store
 from webgis.features.kinds import WEEKDAYS
 from webgis.features.models import Feature
 from webgis.finder.questions import (
@@ -212,40 +213,136 @@ def services(city: City, registry: Mapping[str, LayerSpec]) -> list[Service]:
     return [s for s in found.values() if s is not None and s.listed]
 
 
+def conditions(city: City, specs: Mapping[str, LayerSpec], query: Query) -> list:
+    """The SQL conditions of a query: every filter the database can decide alone.
+
+    Text, terms, language, the day and the area's envelope are decided here, on the
+    columns the feature store keeps (:mod:`webgis.features.indexing`); the exact
+    area and the hour are checked on the few rows left (:func:`_exact`).
+    """
+    found = [
+        Feature.city_id == city.id,
+        Feature.layer.in_(list(specs)),
+        Feature.listed.is_(True),
+        Feature.moderation.is_(None) | (Feature.moderation == "accepted"),
+    ]
+    found += [
+        indexing.contains(Feature.search_text, word)
+        for word in fold(query.text).split()
+    ]
+    for name, wanted in query.terms.items():
+        if wanted:
+            tokens = [
+                indexing.contains(
+                    Feature.terms, indexing.term_token(VOCABULARY_FILTERS[name], key)
+                )
+                for key in wanted
+            ]
+            found.append(or_(*tokens) if name in ANY_OF else and_(*tokens))
+    if query.language:
+        stems = [
+            indexing.contains(Feature.languages, fold(s))
+            for s in LANGUAGES[query.language][1]
+        ]
+        if query.language == "pl":
+            stems.append(Feature.languages == "")  # no language listed: Polish
+        found.append(or_(*stems))
+    return found
+
+
+def _day_and_area(query: Query, when, area: BaseGeometry | None) -> list:
+    found = []
+    if when is not None:
+        found.append(indexing.contains(Feature.open_days, f"|{when[0]}|"))
+    if area is not None:
+        west, south, east, north = area.bounds
+        found += [
+            Feature.max_lon >= west,
+            Feature.min_lon <= east,
+            Feature.max_lat >= south,
+            Feature.min_lat <= north,
+        ]
+    return found
+
+
+def _order(query: Query) -> list:
+    if query.origin is None:
+        return [Feature.title_key, Feature.id]
+    x0, y0 = metric_transformer().transform(query.origin[1], query.origin[0])
+    dx, dy = Feature.x - x0, Feature.y - y0
+    return [dx * dx + dy * dy, Feature.id]
+
+
 def search(
-    candidates: list[Service],
+    city: City,
     query: Query,
     choices: Choices,
     specs: Mapping[str, LayerSpec],
     now: tuple[str, str] | None = None,
-) -> list[Hit]:
-    """The services that pass every filter, nearest first when a place is chosen.
+    size: int = PAGE_SIZE,
+) -> tuple[list[Hit], int, int, int]:
+    """One page of the services that pass every filter, nearest first from a place.
 
-    ``now`` (weekday key, HH:MM) stands for the present in "open now" (tests pass
-    it; by default the time in Poland).
+    Returns the page's hits, how many services match, the page's number (at most the
+    last) and the last page's. ``now`` (weekday key, HH:MM) stands for the present
+    in "open now" (tests pass it; by default the time in Poland). Only the page's
+    features are loaded.
     """
-    vocabulary_fields = {
-        key: _fields_by_vocabulary(spec) for key, spec in specs.items()
-    }
     when = _when(query, now)
-    words = fold(query.text).split()
     area = choices.areas.get(query.area) if query.area else None
+    where = conditions(city, specs, query) + _day_and_area(query, when, area)
+    if query.area and area is None:
+        return [], 0, 1, 1  # an area without a boundary holds nothing
+    ordered = select(Feature.id).where(*where).order_by(*_order(query))
+    if area is None and (when is None or not when[1]):
+        total = db.session.scalar(select(func.count()).where(*where))
+        last = max(1, -(-total // size))
+        page = min(query.page, last)
+        ids = list(db.session.scalars(ordered.limit(size).offset((page - 1) * size)))
+    else:
+        ids = _exact(ordered, specs, when, area)
+        total = len(ids)
+        last = max(1, -(-total // size))
+        page = min(query.page, last)
+        ids = ids[(page - 1) * size : page * size]
+    services = _services_by_id(city, specs, ids)
+    hits = [services[i] for i in ids if i in services]
+    if query.origin is None:
+        return [Hit(s) for s in hits], total, page, last
+    distances = distances_from(query.origin, hits)
+    return (
+        [Hit(s, float(d)) for s, d in zip(hits, distances, strict=True)],
+        total,
+        page,
+        last,
+    )
+
+
+def _exact(ordered, specs, when, area) -> list[int]:
+    """Ids of the rows that really touch the area and are open at the hour."""
+    columns = [Feature.id, Feature.layer]
     if area is not None:
         shapely.prepare(area)
-    rows = [
-        s
-        for s in candidates
-        if all(w in s.haystack for w in words)
-        and _has_terms(s, query, vocabulary_fields[s.layer])
-        and (not query.language or speaks(s.roles, query.language))
-        and (when is None or _open(s, specs[s.layer], when))
-        and (not query.area or (area is not None and area.intersects(s.geometry)))
-    ]
-    if query.origin is None:
-        return [Hit(s) for s in sorted(rows, key=lambda s: s.sort_key)]
-    distances = distances_from(query.origin, rows)
-    order = np.argsort(distances, kind="stable")
-    return [Hit(rows[i], float(distances[i])) for i in order]
+        columns.append(Feature.geometry)
+    if when is not None and when[1]:
+        columns.append(Feature.properties)
+    ids = []
+    for row in db.session.execute(ordered.with_only_columns(*columns)):
+        if area is not None and not area.intersects(row.geometry):
+            continue
+        if when is not None and when[1]:
+            hours = _public_hours(specs[row.layer])
+            if not any(is_open(row.properties.get(n), *when) for n in hours):
+                continue
+        ids.append(row.id)
+    return ids
+
+
+def _services_by_id(city, specs, ids) -> dict[int, Service]:
+    if not ids:
+        return {}
+    found = store.published_by_id(city, specs, ids)
+    return {f.id: derive(specs[f.layer], f) for f in found}
 
 
 def _fields_by_vocabulary(spec: LayerSpec) -> dict[str, list[str]]:
@@ -291,9 +388,8 @@ def _when(query: Query, now: tuple[str, str] | None) -> tuple[str, str] | None:
     return None
 
 
-def _open(service: Service, spec: LayerSpec, when: tuple[str, str]) -> bool:
-    hours = [f.name for f in spec.all_fields if f.kind == "hours" and f.public]
-    return any(is_open(service.properties.get(name), *when) for name in hours)
+def _public_hours(spec: LayerSpec) -> list[str]:
+    return [f.name for f in spec.all_fields if f.kind == "hours" and f.public]
 
 
 def distances_from(origin: tuple[float, float], rows: list[Service]) -> np.ndarray:
@@ -304,36 +400,29 @@ def distances_from(origin: tuple[float, float], rows: list[Service]) -> np.ndarr
     return np.hypot(xs - x0, ys - y0)
 
 
-def page_of(
-    hits: list[Hit], page: int, size: int = PAGE_SIZE
-) -> tuple[list[Hit], int, int]:
-    """One page of the results, its number (at most the last) and the last's."""
-    last = max(1, -(-len(hits) // size))
-    page = min(page, last)
-    return hits[(page - 1) * size : page * size], page, last
-
-
 @dataclass(frozen=True)
 class Result:
-    """A finder page's answer: the query as understood, problems, matching services."""
+    """A finder page's answer: the query as understood, problems, one page of hits.
+
+    ``total`` services match; ``page`` is the page shown (at most ``last``).
+    """
 
     query: Query
     errors: dict[str, str]
     hits: list[Hit]
     choices: Choices
+    total: int = 0
+    page: int = 1
+    last: int = 1
 
 
-def city_choices(
-    city: City,
-    candidates: list[Service],
-    vocabularies: Mapping[str, set[str]],
-    with_places: bool = True,
-) -> Choices:
-    """What the city's finder filters by, and the places a typed name may mean.
+def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
+    """What the city's finder filters by, and how a typed place name is found.
 
     Places are the city's units (their representative point) and the addresses of
-    its services; a unit wins over an address of the same name. ``with_places``
-    False skips them when no place was typed.
+    its services (asked of the database only when a place was typed); at each
+    level of :func:`~webgis.finder.questions.find_place` a unit wins over an
+    address.
     """
     areas: dict[str, BaseGeometry | None] = {
         a.code: a.geometry for a in city.service_areas
@@ -341,13 +430,30 @@ def city_choices(
     places: dict[str, Point] = {}
     for unit in city.units:
         areas[f"unit-{unit.number}"] = unit.geometry
-        if with_places:
-            places[fold(unit.name)] = unit.geometry.representative_point()
-    if with_places:
-        for service in candidates:
-            if service.address:
-                places.setdefault(service.address, service.point)
-    return Choices(vocabularies, areas, places)
+        places[fold(unit.name)] = unit.geometry.representative_point()
+    return Choices(
+        vocabularies, areas, places, lambda wanted, level: _address(city, wanted, level)
+    )
+
+
+def _address(city: City, wanted: str, level: str) -> Point | None:
+    """The shortest listed service address matching ``wanted`` at ``level``.
+
+    ``wanted`` is folded; levels as in :func:`~webgis.finder.questions.find_place`.
+    """
+    escaped = indexing.like_escaped(wanted)
+    pattern = {"equal": escaped, "start": f"{escaped}%"}.get(level, f"%{escaped}%")
+    row = db.session.execute(
+        select(Feature.lon, Feature.lat)
+        .where(
+            Feature.city_id == city.id,
+            Feature.listed.is_(True),
+            Feature.address_key.like(pattern, escape="\\"),
+        )
+        .order_by(func.length(Feature.address_key), Feature.id)
+        .limit(1)
+    ).first()
+    return None if row is None else Point(row.lon, row.lat)
 
 
 def find(
@@ -357,12 +463,11 @@ def find(
     vocabularies: Mapping[str, set[str]],
     now: tuple[str, str] | None = None,
 ) -> Result:
-    """Parse the URL's query and search the city's services with it."""
-    candidates = services(city, registry)
-    choices = city_choices(city, candidates, vocabularies, bool(args.get("from")))
+    """Parse the URL's query and search the city's services with it (one page)."""
+    choices = city_choices(city, vocabularies)
     query, errors = parse_query(args, choices)
-    hits = search(candidates, query, choices, finder_layers(registry), now)
-    return Result(query, errors, hits, choices)
+    hits, total, page, last = search(city, query, choices, finder_layers(registry), now)
+    return Result(query, errors, hits, choices, total, page, last)
 
 
 def get_service(

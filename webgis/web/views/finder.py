@@ -53,7 +53,7 @@ def _finder(city_code: str, template: str, mode: str):
         {v: {t.key for t in ts} for v, ts in terms.items()},
     )
     query = result.query
-    shown, page, last = search.page_of(result.hits, query.page)
+    shown, page, last = result.hits, result.page, result.last
     first = (page - 1) * search.PAGE_SIZE
     h = _helpers(terms)
     fmap = maps.finder_map(

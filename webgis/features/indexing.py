@@ -1,0 +1,109 @@
+"""The columns queries filter, sort and place by, derived from a feature's fields.
+
+Properties are JSON, which SQLite and PostgreSQL query differently and neither
+indexes well; so the feature store keeps, beside them, plain columns computed here
+every time it writes a feature: who may see it, its folded title and searchable
+text, its vocabulary terms as tokens, its representative point in lon/lat and in
+metres, and its envelope. Finder, map and API queries then run in the database on
+both engines with the same SQL, and only a page of results is loaded.
+
+Everything here is computed from what the public may see (the caller passes the
+allow-listed properties), so a hidden value can never be found through a filter.
+"""
+
+from __future__ import annotations
+
+from shapely.geometry.base import BaseGeometry
+
+from layers import LayerSpec
+from webgis.core.text import fold
+from webgis.features.kinds import WEEKDAYS
+from webgis.geography.boundaries import metric_transformer
+
+#: Indexed text columns are cut to this length; sorting needs only the start.
+KEY_LENGTH = 200
+
+
+def like_escaped(text: str) -> str:
+    """``text`` inside a SQL LIKE pattern whose escape character is a backslash.
+
+    Its own percent signs and underscores then match only themselves.
+    """
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column, text: str):
+    """SQL: ``column`` holds ``text`` (both already folded, so case cannot differ)."""
+    return column.like(f"%{like_escaped(text)}%", escape="\\")
+
+
+def term_token(vocabulary: str, key: str) -> str:
+    """How one vocabulary term is written in the ``terms`` column."""
+    return f"|{vocabulary}:{key}|"
+
+
+def columns(
+    spec: LayerSpec,
+    geometry: BaseGeometry,
+    shown: dict,
+    *,
+    public: bool,
+    title: str,
+) -> dict:
+    """The query columns of one feature.
+
+    ``shown`` holds the properties the public may see (the store's allow-list) and
+    ``public`` whether the public sees the feature at all; ``title`` is what lists
+    call it.
+    """
+    point = geometry.representative_point()
+    x, y = metric_transformer().transform(point.x, point.y)
+    west, south, east, north = geometry.bounds
+    listed = public and (
+        spec.finder_when is None
+        or shown.get(spec.finder_when[0]) == spec.finder_when[1]
+    )
+    return {
+        "public": public,
+        "listed": bool(spec.finder and listed),
+        "title_key": fold(title)[:KEY_LENGTH],
+        "search_text": fold(
+            " ".join(
+                str(shown.get(f.name) or "") for f in spec.all_fields if f.searchable
+            )
+        ),
+        "terms": _terms(spec, shown),
+        "languages": fold(str(spec.value_of("languages", shown) or "")),
+        "address_key": fold(str(shown.get("address") or ""))[:KEY_LENGTH],
+        "open_days": _open_days(spec, shown),
+        "lon": point.x,
+        "lat": point.y,
+        "x": x,
+        "y": y,
+        "min_lon": west,
+        "min_lat": south,
+        "max_lon": east,
+        "max_lat": north,
+    }
+
+
+def _terms(spec: LayerSpec, shown: dict) -> str:
+    tokens = []
+    for spec_field in spec.all_fields:
+        if not spec_field.vocabulary or spec_field.name not in shown:
+            continue
+        value = shown[spec_field.name]
+        for key in value if isinstance(value, list) else [value]:
+            if key:
+                tokens.append(term_token(spec_field.vocabulary, str(key)))
+    return "".join(tokens)
+
+
+def _open_days(spec: LayerSpec, shown: dict) -> str:
+    """The weekdays with any published opening hours, e.g. "|mon|sat|"."""
+    days = set()
+    for spec_field in spec.all_fields:
+        hours = shown.get(spec_field.name)
+        if spec_field.kind == "hours" and isinstance(hours, dict):
+            days.update(day for day in WEEKDAYS if hours.get(day))
+    return "".join(f"|{day}|" for day in WEEKDAYS if day in days)
