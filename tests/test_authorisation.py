@@ -197,6 +197,29 @@ CASES = [
 LAYER_CASES = [
     ("layer list", "GET", "/wroclaw/layers/{layer}/", {}, everyone(OK)),
     ("layer api", "GET", "/api/wroclaw/layers/{layer}", {}, everyone(OK)),
+    ("api item", "GET", "/api/wroclaw/layers/{layer}/{feature}", {}, everyone(OK)),
+    (
+        "api draft",
+        "GET",
+        "/api/wroclaw/layers/{layer}/{draft}",
+        {},
+        {**staff(OK), "anonymous": NOT_FOUND},
+    ),
+    (
+        "map layer",
+        "GET",
+        "/wroclaw/map/layers/{layer}?bbox=16.8,51.0,17.2,51.2",
+        {},
+        everyone(OK),
+    ),
+    ("map popup", "GET", "/wroclaw/map/layers/{layer}/{feature}", {}, everyone(OK)),
+    (
+        "map popup of a draft",
+        "GET",
+        "/wroclaw/map/layers/{layer}/{draft}",
+        {},
+        {**staff(OK), "anonymous": NOT_FOUND},
+    ),
     ("layer schema", "GET", "/api/layers/{layer}/schema", {}, everyone(OK)),
     ("layer export", "GET", "/wroclaw/layers/{layer}/export.csv", {}, everyone(OK)),
     ("feature", "GET", "/wroclaw/layers/{layer}/{feature}", {}, everyone(OK)),
@@ -311,7 +334,11 @@ def test_authorisation_matrix(staff_app, instance_folder, monkeypatch, role, cas
     # Uploads waiting for their import go to this module's own folder.
     monkeypatch.setattr(staff_app, "instance_path", instance_folder)
     # The finder's routes need a service: a feature of the day-support layer.
-    layer = url.split("/layers/")[1].split("/")[0] if "/layers/" in url else SERVICES
+    layer = (
+        url.split("/layers/")[1].split("/")[0].split("?")[0]
+        if "/layers/" in url
+        else SERVICES
+    )
     ids = fresh_ids(staff_app, layer, url + json.dumps(data, default=str))
     client = client_as(staff_app, role)
     uploads(staff_app, client, role, url, ids)

@@ -286,14 +286,18 @@ def test_text_is_escaped_in_list_detail_popup_and_api(staff_app, layer):
     pages = [
         client.get(f"/wroclaw/layers/{layer}/"),
         client.get(f"/wroclaw/layers/{layer}/{feature_id}"),
-        client.get("/wroclaw/map"),
+        client.get(f"/wroclaw/map/layers/{layer}/{feature_id}"),  # its popup
     ]
     for response in pages:
+        assert response.status_code == 200
         assert "<script>alert(1)" not in response.get_data(as_text=True)
-    # The map's popups live inside a JavaScript template literal, where a backtick
-    # or ${...} from user text would run as code.
-    map_page = pages[-1].get_data(as_text=True)
-    assert "${alert(2)}" not in map_page and "&#36;{alert(2)}" in map_page
+        assert "&lt;script&gt;alert(1)" in response.get_data(as_text=True)
+    # On the map the title travels as JSON, drawn by the script as text.
+    in_view = client.get(f"/wroclaw/map/layers/{layer}?bbox=16.8,51.0,17.2,51.2")
+    mine = next(
+        f for f in in_view.get_json(force=True)["features"] if f.get("id") == feature_id
+    )
+    assert mine["properties"]["title"] == XSS
     api = client.get(f"/api/wroclaw/layers/{layer}").get_json(force=True)
     mine = next(f for f in api["features"] if f["id"] == feature_id)
     assert mine["properties"][spec.title_field] == XSS  # data stays data
@@ -304,9 +308,10 @@ def test_facility_not_verified_for_a_year_is_marked(staff_app):
     client = client_as(staff_app, "organiser_own")
     page = client.get(f"/wroclaw/layers/day_centres/{old}").get_data(as_text=True)
     assert "do weryfikacji" in page
-    assert "do weryfikacji" in client.get("/wroclaw/map").get_data(as_text=True)
-    public = staff_app.test_client().get("/wroclaw/map").get_data(as_text=True)
-    assert "do weryfikacji" not in public
+    popup = f"/wroclaw/map/layers/day_centres/{old}"
+    assert "do weryfikacji" in client.get(popup).get_data(as_text=True)
+    public = staff_app.test_client().get(popup).get_data(as_text=True)
+    assert "Stara placówka" in public and "do weryfikacji" not in public
 
 
 def test_list_filters_by_text_ignoring_diacritics_and_by_area(staff_app):

@@ -64,7 +64,9 @@ def test_every_public_json_endpoint_under_api_is_documented(demo_app):
     for rule in demo_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.endpoint == "api.index":
             continue
-        path = rule.rule.replace("<city_code>", "{city}")
+        path = rule.rule.replace("<city_code>", "{city}").replace(
+            "<int:feature_id>", "{id}"
+        )
         expanded = (
             [path.replace("<layer_key>", key) for key in layers]
             if "<layer_key>" in path

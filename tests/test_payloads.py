@@ -68,7 +68,10 @@ NOT_HTML = {
     "analysis.table_export",
     "features.export",
     "features.api_layer",
+    "features.api_item",
     "features.api_schema",
+    # The city map's features in view (GeoJSON); their popups are HTML, checked.
+    "main.layer_in_view",
     "api.units",
     "api.service_areas",
     "api.cities",
@@ -514,6 +517,7 @@ def _quote(text: str) -> str:
 PUBLIC_PAGES = {
     "main.index",
     "main.city_map",
+    "main.map_popup",
     "main.service_area",
     "features.listing",
     "features.detail",

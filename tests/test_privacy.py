@@ -103,9 +103,16 @@ def test_a_property_no_spec_declares_never_leaves_the_server(staff_app, who):
         staff_app, feature_id, old_client_note="Pani Nowak, ul. Tajna 5"
     )
     outputs = public_outputs(staff_app, feature_id, who)
-    outputs["map"] = client_as(staff_app, who).get("/wroclaw/map").get_data(True)
+    client = client_as(staff_app, who)
+    outputs["map"] = client.get("/wroclaw/map").get_data(True)
+    outputs["map popup"] = client.get(
+        f"/wroclaw/map/layers/needs_resources/{feature_id}"
+    ).get_data(True)
+    outputs["map layer"] = client.get(
+        "/wroclaw/map/layers/needs_resources?bbox=16.8,51.0,17.2,51.2"
+    ).get_data(True)
     for where, text in outputs.items():
-        assert "Sala na spotkania" in text or where == "map", where
+        assert "Sala na spotkania" in text or where == "map", where  # no features
         assert "Tajna" not in text and "old_client_note" not in text, where
 
 

@@ -11,6 +11,7 @@ def map_assets() -> maps.MapAssets:
     """Leaflet from our own static files; tiles as configured."""
     return maps.MapAssets(
         vendor=url_for("static", filename="vendor/"),
+        scripts=url_for("static", filename="js/"),
         tiles_url=current_app.config["WEBGIS_TILES_URL"],
         tiles_attribution=current_app.config["WEBGIS_TILES_ATTRIBUTION"],
     )

@@ -284,15 +284,49 @@ def own_paths() -> dict:
                     "pracownicy widzą też szkice i pola wewnętrzne."
                 ),
                 "tags": ["layers"],
-                "parameters": [city_parameter(), *conditional_parameters()],
-                "responses": geojson_responses(
-                    feature_collection(
-                        {**schema["properties"], **_feature_facts()},
-                        required=[*schema["required"], *_feature_facts()],
-                        with_id=True,
-                        closed=True,
-                    )
-                ),
+                "parameters": [
+                    city_parameter(),
+                    *_page_parameters(),
+                    *conditional_parameters(),
+                ],
+                "responses": {
+                    **geojson_responses(
+                        _paged(
+                            feature_collection(
+                                {**schema["properties"], **_feature_facts()},
+                                required=[*schema["required"], *_feature_facts()],
+                                with_id=True,
+                                closed=True,
+                            )
+                        )
+                    ),
+                    "400": error_response(
+                        _("Nieznany parametr albo wartość, której nie można użyć.")
+                    ),
+                },
+            }
+        }
+        collection = paths[f"/api/{{city}}/layers/{key}"]["get"]["responses"]
+        item = collection["200"]["content"][GEOJSON]["schema"]["properties"]
+        paths[f"/api/{{city}}/layers/{key}/{{id}}"] = {
+            "get": {
+                "operationId": f"layer_item_{key}",
+                "summary": _("Jeden obiekt warstwy „%(title)s”", title=title),
+                "tags": ["layers"],
+                "parameters": [
+                    city_parameter(),
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                    *conditional_parameters(),
+                ],
+                "responses": {
+                    **geojson_responses(item["features"]["items"]),
+                    "404": error_response(_("Nie ma takiego obiektu.")),
+                },
             }
         }
         paths[f"/api/layers/{key}/schema"] = {
@@ -325,6 +359,58 @@ def own_paths() -> dict:
             }
         }
     return paths
+
+
+def _page_parameters() -> list[dict]:
+    """``limit``, ``offset`` and ``bbox`` of a paged GeoJSON list."""
+
+    def query(name: str, description: str, schema: dict) -> dict:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": schema,
+        }
+
+    return [
+        query(
+            "limit",
+            _("Ile obiektów na stronę (domyślnie 1000)."),
+            {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1_000},
+        ),
+        query(
+            "offset",
+            _("Ile obiektów pominąć."),
+            {"type": "integer", "minimum": 0, "default": 0},
+        ),
+        query(
+            "bbox",
+            _("Tylko obiekty w prostokącie: zachód,południe,wschód,północ (stopnie)."),
+            {"type": "string", "pattern": r"^[-0-9.eE]+(,[-0-9.eE]+){3}$"},
+        ),
+    ]
+
+
+def _paged(collection: dict) -> dict:
+    """A collection with how many matched, how many came and the next page's link."""
+    collection["properties"].update(
+        numberMatched={"type": "integer", "minimum": 0},
+        numberReturned={"type": "integer", "minimum": 0},
+        links={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rel", "href"],
+                "properties": {
+                    "rel": {"type": "string"},
+                    "type": {"type": "string"},
+                    "href": {"type": "string"},
+                },
+            },
+        },
+    )
+    return collection
 
 
 def _feature_facts() -> dict:

@@ -4,15 +4,20 @@ Builders by page (:mod:`.city`, :mod:`.forms`, :mod:`.finder`, :mod:`.choropleth
 share :mod:`.base`; every stored text reaches a map through :mod:`.escaping`.
 """
 
-from webgis.web.maps.base import MapAssets, RenderedMap, merged_header, render
+from webgis.web.maps.base import (
+    MapAssets,
+    RenderedMap,
+    for_display,
+    merged_header,
+    render,
+)
 from webgis.web.maps.choropleth import choropleth_map
-from webgis.web.maps.city import MapFeature, MapLayer, area_map, city_map
+from webgis.web.maps.city import MapLayer, area_map, city_map
 from webgis.web.maps.finder import Pin, finder_map
 from webgis.web.maps.forms import editor_map, feature_map, suggestion_map
 
 __all__ = [
     "MapAssets",
-    "MapFeature",
     "MapLayer",
     "Pin",
     "RenderedMap",
@@ -22,6 +27,7 @@ __all__ = [
     "editor_map",
     "feature_map",
     "finder_map",
+    "for_display",
     "merged_header",
     "render",
     "suggestion_map",

@@ -39,6 +39,8 @@ AREA_COLOURS = (
     "#e7298a",
 )
 _FOLIUM_META = re.compile(r"<meta (name=\"viewport\"|http-equiv)[^>]*>", re.S)
+#: The closest zoom of every map (street level, where background tiles stop).
+MAX_ZOOM = 19
 UNIT_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.05, "dashArray": "3"}
 
 
@@ -52,10 +54,16 @@ class MapAssets:
     vendor: str
     tiles_url: str
     tiles_attribution: str
+    #: The URL prefix of ``webgis/static/js/``, the app's own scripts.
+    scripts: str = "/static/js/"
 
     def url(self, path: str) -> str:
         """The URL of a vendored file."""
         return self.vendor.rstrip("/") + "/" + path
+
+    def script(self, name: str) -> str:
+        """The URL of one of the app's own scripts."""
+        return self.scripts.rstrip("/") + "/" + name
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,9 @@ def merged_header(rendered: list[RenderedMap]) -> Markup:
 def base_map(assets: MapAssets) -> folium.Map:
     """An empty map with this site's Leaflet and, when configured, background tiles."""
     fmap = folium.Map(tiles=None, control_scale=True, zoom_start=11)
+    # Leaflet takes the zoom range from the tile layer; without tiles (offline,
+    # WEBGIS_TILES_URL empty) the map needs its own, or zooming to fit fails.
+    fmap.options["maxZoom"] = MAX_ZOOM
     # Served from our static files; folium's CDN extras (Bootstrap, icon fonts) are
     # not used and would be requests that fail offline.
     # folium's popups build their content with jQuery.

@@ -1,4 +1,8 @@
-"""The city's map: service areas over units, and the thematic layers' features."""
+"""The city's map: service areas over units, and the thematic layers' features.
+
+Features are not part of the page: a script asks for those in view as the map
+moves (see :mod:`webgis.web.views.main`), grouped by the server when they crowd.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
-from folium.plugins import MarkerCluster
+from branca.element import MacroElement
+from flask_babel import gettext as _
+from folium.elements import JSCSSMixin
+from folium.template import Template
 from markupsafe import Markup
 
 from webgis.analysis.choropleth import LegendEntry
@@ -18,27 +25,61 @@ from webgis.web.maps.base import (
     fit,
     unit_polygons,
 )
-from webgis.web.maps.escaping import control_name, literal_safe
-
-
-@dataclass(frozen=True)
-class MapFeature:
-    """A feature as a map shows it: where, its popup (escaped HTML), how sure."""
-
-    geometry: object
-    popup: Markup
-    approximate: bool = False
+from webgis.web.maps.escaping import control_name, script_json
 
 
 @dataclass(frozen=True)
 class MapLayer:
-    """One thematic layer for the map: a toggle, a colour, a symbol, its features."""
+    """One thematic layer for the map: a toggle, a colour, a symbol, where to ask.
+
+    ``url`` answers with the layer's features (or groups of them) in a box and
+    ``url + "/<id>"`` with one feature's popup: the page carries no features, so
+    its size does not grow with them.
+    """
 
     key: str
     title: str
     colour: str
-    features: list[MapFeature]
+    url: str
     symbol: str = "●"
+
+
+class _LiveLayers(JSCSSMixin, MacroElement):
+    """The thematic layers, each a toggle that loads what the map shows.
+
+    The drawing is in ``live-layers.js``, a static file (the page's policy allows no
+    other inline script than folium's); this only hands it the layers.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        MapaZasobow.liveLayers({{ this._parent.get_name() }},
+            {{ this.control.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers, control, script_url: str, labels: dict):
+        super().__init__()
+        self._name = "LiveLayers"
+        self.control = control
+        self.default_js = [("live_layers", script_url)]
+        self.data = script_json(
+            {
+                "labels": labels,
+                "layers": [
+                    {
+                        "key": layer.key,
+                        "name": control_name(layer.title),
+                        "colour": layer.colour,
+                        "symbol": layer.symbol,
+                        "url": layer.url,
+                    }
+                    for layer in layers
+                ],
+            }
+        )
 
 
 def city_map(
@@ -74,9 +115,12 @@ def city_map(
     unit_group = folium.FeatureGroup(name=control_name(labels["unit_kind"]), show=False)
     unit_polygons(units).add_to(unit_group)
     unit_group.add_to(fmap)
-    for layer in layers:
-        _thematic_layer(layer, assets).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(fmap)
+    if layers:
+        _LiveLayers(
+            layers, control, assets.script("live-layers.js"), _map_words()
+        ).add_to(fmap)
     fit(fmap, units if not units.empty else areas)
     legend = [LegendEntry(colours[r.code], r.name) for r in areas.itertuples()]
     legend += [LegendEntry(layer.colour, layer.title, True) for layer in layers]
@@ -97,47 +141,9 @@ def area_map(
     return fmap
 
 
-def _thematic_layer(layer: MapLayer, assets: MapAssets) -> folium.FeatureGroup:
-    """A toggleable group: areas as polygons, points clustered when they crowd."""
-    group = folium.FeatureGroup(name=control_name(layer.title), show=True)
-    cluster = MarkerCluster(name=control_name(layer.title), control=False)
-    cluster.default_js = [
-        ("markerclusterjs", assets.url("markercluster/leaflet.markercluster.js"))
-    ]
-    cluster.default_css = [
-        ("markerclustercss", assets.url("markercluster/MarkerCluster.css")),
-        ("markerclusterdefault", assets.url("markercluster/MarkerCluster.Default.css")),
-    ]
-    for feature in layer.features:
-        popup = folium.Popup(literal_safe(feature.popup), max_width=320)
-        css = f"feature feature-{layer.key}" + (
-            " approximate" if feature.approximate else ""
-        )
-        if feature.geometry.geom_type == "Point":
-            icon = Markup(
-                '<span class="{}" style="background:{}" aria-hidden="true">{}</span>'
-            ).format(css, layer.colour, layer.symbol)
-            folium.Marker(
-                location=(feature.geometry.y, feature.geometry.x),
-                icon=folium.DivIcon(
-                    html=str(icon),
-                    class_name="feature-icon",
-                    icon_size=(26, 26),
-                    icon_anchor=(13, 13),
-                ),
-                popup=popup,
-                tooltip=None,
-            ).add_to(cluster)
-        else:
-            folium.GeoJson(
-                feature.geometry.__geo_interface__,
-                style_function=lambda _f, c=layer.colour, k=css: {
-                    "color": c,
-                    "weight": 2,
-                    "fillOpacity": 0.15,
-                    "className": k,
-                },
-                popup=popup,
-            ).add_to(group)
-    cluster.add_to(group)
-    return group
+def _map_words() -> dict:
+    """What the map script says, in the reader's language."""
+    return {
+        "group": _("Obiekty w pobliżu: %(count)s. Przybliż, aby zobaczyć."),
+        "failed": _("Nie udało się wczytać obiektów warstwy."),
+    }

@@ -17,7 +17,7 @@ from flask_login import current_user
 from webgis.accounts.permissions import role_required
 from webgis.core.errors import Forbidden, Invalid
 from webgis.core.registry import layer_registry
-from webgis.features import editing, store
+from webgis.features import editing, ogc, store
 from webgis.features import export as exporting
 from webgis.features.kinds import public_schema
 from webgis.features.validation import Form
@@ -279,24 +279,58 @@ def api_schema(layer_key: str):
     return jsonify(public_schema(spec))
 
 
+#: Features per page of the layer API, unless the caller asks for up to the most.
+API_PAGE, API_MOST = 1_000, 10_000
+
+
 @bp.get("/api/<city_code>/layers/<layer_key>")
 def api_layer(city_code: str, layer_key: str):
-    """The layer as GeoJSON: what the caller may see (the public: published only).
+    """The layer as GeoJSON, a page at a time: what the caller may see.
 
-    A client holding the current version gets 304, decided from one aggregate
-    query before any feature is read.
+    The public gets published features only. ``limit`` (at most 10,000), ``offset``
+    and ``bbox`` choose the page; a ``next`` link (in the body and the ``Link``
+    header) leads on. Unknown parameters are refused. A client holding the current
+    version gets 304, decided from one aggregate query before any feature is read.
     """
     city, spec = _context(city_code, layer_key)
+    ogc.check_parameters(request.args, ("limit", "offset", "bbox"))
+    limit = ogc.whole_number(request.args, "limit", API_PAGE, 1, API_MOST)
+    offset = ogc.whole_number(request.args, "offset", 0, 0, 10**12)
+    bbox = ogc.parse_bbox(request.args["bbox"]) if "bbox" in request.args else None
     staff = current_user.is_authenticated
     stamp = store.layer_stamp(city, spec)
-    etag = api.layer_tag(city, spec, stamp, staff)
+    etag = api.version_tag(api.layer_tag(city, spec, stamp, staff), limit, offset, bbox)
     unchanged = api.not_modified(etag, stamp.changed_at, private=staff)
     if unchanged is not None:
         return unchanged
-    features = store.visible(city, spec, current_user)
+    matched = store.count_in_view(city, spec, current_user, bbox)
+    features = store.in_view(city, spec, current_user, bbox, limit, offset)
+    collection = store.as_geojson(spec, features, current_user)
+    collection.update(numberMatched=matched, numberReturned=len(features))
+    links = []
+    if offset + len(features) < matched:
+        args = {**request.args.to_dict(), "offset": offset + len(features)}
+        links.append({"rel": "next", "type": api.GEOJSON, "href": _here(args)})
+    collection["links"] = links
+    response = api.geojson(collection, stamp.changed_at, etag=etag, private=staff)
+    if links:
+        response.headers["Link"] = f'<{links[0]["href"]}>; rel="next"'
+    return response
+
+
+def _here(args: dict) -> str:
+    return url_for(request.endpoint, **request.view_args, **args, _external=True)
+
+
+@bp.get("/api/<city_code>/layers/<layer_key>/<int:feature_id>")
+def api_item(city_code: str, layer_key: str, feature_id: int):
+    """One feature as GeoJSON, if the caller may see it (the public: published)."""
+    city, spec, feature = _feature(city_code, layer_key, feature_id)
+    (item,) = store.as_geojson(spec, [feature], current_user)["features"]
+    staff = current_user.is_authenticated
     return api.geojson(
-        store.as_geojson(spec, features, current_user),
-        stamp.changed_at,
-        etag=etag,
+        item,
+        feature.updated_at,
+        etag=api.version_tag(feature.id, feature.version, staff),
         private=staff,
     )
