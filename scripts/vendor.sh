@@ -5,7 +5,6 @@
 set -euo pipefail
 LEAFLET_VERSION=1.9.4
 GEOMAN_VERSION=2.20.2
-MARKERCLUSTER_VERSION=1.5.3
 JQUERY_VERSION=3.7.1
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -25,14 +24,6 @@ dest="$here/webgis/static/vendor/geoman"
 rm -rf "$dest" && mkdir -p "$dest"
 cp package/dist/leaflet-geoman.min.js package/dist/leaflet-geoman.css "$dest/"
 cp package/LICENSE* "$dest/" 2>/dev/null || true
-
-# Clustering point layers on the maps.
-rm -rf package && npm pack --silent "leaflet.markercluster@${MARKERCLUSTER_VERSION}" >/dev/null
-tar xzf "leaflet.markercluster-${MARKERCLUSTER_VERSION}.tgz"
-dest="$here/webgis/static/vendor/markercluster"
-rm -rf "$dest" && mkdir -p "$dest"
-cp package/dist/leaflet.markercluster.js package/dist/MarkerCluster.css \
-  package/dist/MarkerCluster.Default.css package/MIT-LICENCE.txt "$dest/"
 
 # folium's popups use jQuery.
 rm -rf package && npm pack --silent "jquery@${JQUERY_VERSION}" >/dev/null

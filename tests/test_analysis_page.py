@@ -347,3 +347,16 @@ def test_reimported_boundaries_rebuild_the_population_grid(staff_app, counted):
     finally:
         reimport(0)
     assert analyse(staff_app).summary["residents"] == first
+
+
+def test_many_facilities_are_drawn_as_groups_that_keep_their_count():
+    from shapely.geometry import Point
+
+    from webgis.web.maps.choropleth import point_groups
+
+    points = [Point(17.0 + i * 1e-4, 51.1) for i in range(30)] + [Point(17.2, 51.2)]
+    assert len(point_groups(points, 0)) == 31  # few: one by one
+    grouped = point_groups(points, 0.005)
+    assert sorted(n for _x, _y, n in grouped) == [1, 30]
+    (x, y, _n) = max(grouped, key=lambda g: g[2])
+    assert abs(x - (17.0 + 14.5e-4)) < 1e-9 and abs(y - 51.1) < 1e-9

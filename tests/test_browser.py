@@ -342,6 +342,9 @@ def test_planner_adds_a_hypothetical_centre_by_clicking_the_analysis_map(
     expect(page.locator("#map-what_if-title")).to_be_visible()
     expect(page.locator("path.choropleth-unit")).to_have_count(96)
     expect(page.locator("#table-what_if tbody tr")).to_have_count(48)
+    # the added centre is a ring on the what-if map; existing ones are dots
+    expect(page.locator("path.what-if")).to_have_count(1)
+    assert page.locator("path.facility").count() > 0
     assert page.errors == []
 
 
