@@ -11,6 +11,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,9 @@ import shapely
 
 from webgis import create_app
 from webgis.core.extensions import db
+from webgis.core.registry import layer_registry
 from webgis.demo import load_demo
+from webgis.features import store
 from webgis.features.models import Feature
 from webgis.geography import cities
 
@@ -54,32 +57,53 @@ def random_points(city, count: int, rng) -> list:
     return points
 
 
-def add_services(count: int, seed: int = 1) -> None:
-    """Insert ``count`` published day-support services in Wrocław, in bulk."""
+def service_properties(i: int) -> dict:
+    """The properties of the ``i``-th generated service (varied, deterministic)."""
+    street = STREETS[i % len(STREETS)]
+    return {
+        "name": f"Klub nr {i} przy ul. {street}",
+        "facility_type": TYPES[i % len(TYPES)],
+        "operator": f"Stowarzyszenie {i % 97}",
+        "target_groups": [GROUPS[i % len(GROUPS)], GROUPS[i % 3]],
+        "accessibility": ACCESS[: i % 4],
+        "opening_hours": {"mon": [["08:00", "16:00"]]} if i % 2 else {},
+        "languages": "polski, ukraiński" if i % 5 == 0 else "polski",
+        "address": f"ul. {street} {i % 120 + 1}",
+        "description": "Zajęcia, porady i wsparcie dla mieszkańców.",
+        "location_precision": "address",
+    }
+
+
+def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
+    """Insert ``count`` published day-support services in Wrocław, in bulk.
+
+    Rows go in through the table, a batch at a time, with the query columns the
+    store would set (``store.refresh_columns``); there are no revisions, which
+    the finder, the maps and the APIs do not read.
+    """
     rng = np.random.default_rng(seed)
     city = cities.get_city("wroclaw")
+    spec = layer_registry()["day_centres"]
+    table = Feature.__table__
+    rows, now = [], datetime.now(UTC).replace(tzinfo=None)
     for i, point in enumerate(random_points(city, count, rng)):
-        street = STREETS[i % len(STREETS)]
-        db.session.add(
-            Feature(
-                city=city,
-                layer="day_centres",
-                geometry=point,
-                status="published",
-                properties={
-                    "name": f"Klub nr {i} przy ul. {street}",
-                    "facility_type": TYPES[i % len(TYPES)],
-                    "operator": f"Stowarzyszenie {i % 97}",
-                    "target_groups": [GROUPS[i % len(GROUPS)], GROUPS[i % 3]],
-                    "accessibility": ACCESS[: i % 4],
-                    "opening_hours": {"mon": [["08:00", "16:00"]]} if i % 2 else {},
-                    "languages": "polski, ukraiński" if i % 5 == 0 else "polski",
-                    "address": f"ul. {street} {i % 120 + 1}",
-                    "description": "Zajęcia, porady i wsparcie dla mieszkańców.",
-                    "location_precision": "address",
-                },
-            )
+        feature = Feature(
+            layer=spec.key,
+            geometry=point,
+            status="published",
+            properties=service_properties(i),
         )
+        store.refresh_columns(spec, feature)
+        row = {c.name: getattr(feature, c.key) for c in table.columns}
+        del row["id"]
+        row.update(city_id=city.id, version=1, moderation_note="")
+        row.update(created_at=now, updated_at=now)
+        rows.append(row)
+        if len(rows) == batch:
+            db.session.execute(table.insert(), rows)
+            rows = []
+    if rows:
+        db.session.execute(table.insert(), rows)
     db.session.commit()
 
 

@@ -230,6 +230,22 @@ def test_open_at_a_chosen_day_and_hour(staff_app):
     )
 
 
+def test_open_for_part_of_an_hour_is_exact_to_the_minute(staff_app):
+    word = token()
+    new_feature(
+        staff_app,
+        name=f"Pół godziny {word}",
+        opening_hours={"tue": [["14:30", "15:10"]]},
+    )
+    client = client_as(staff_app, "anonymous")
+    base = f"/wroclaw/services?q={word}&day=tue"
+    expected = {"14:15": [], "14:30": [word], "15:09": [word], "15:10": []}
+    for time, found in expected.items():
+        assert [t.split()[-1] for t in titles(client, f"{base}&time={time}")] == (
+            found
+        ), time
+
+
 def test_open_now_uses_the_time_given(staff_app):
     word = token()
     new_feature(staff_app, name=f"Teraz {word}", opening_hours=HOURS)

@@ -76,6 +76,7 @@ def columns(
         "languages": fold(str(spec.value_of("languages", shown) or "")),
         "address_key": fold(str(shown.get("address") or ""))[:KEY_LENGTH],
         "open_days": _open_days(spec, shown),
+        "open_hours": week_hours(_hours(spec, shown)),
         "lon": point.x,
         "lat": point.y,
         "x": x,
@@ -99,11 +100,52 @@ def _terms(spec: LayerSpec, shown: dict) -> str:
     return "".join(tokens)
 
 
+def _hours(spec: LayerSpec, shown: dict) -> list[dict]:
+    return [
+        hours
+        for spec_field in spec.all_fields
+        if spec_field.kind == "hours"
+        and isinstance(hours := shown.get(spec_field.name), dict)
+    ]
+
+
 def _open_days(spec: LayerSpec, shown: dict) -> str:
     """The weekdays with any published opening hours, e.g. "|mon|sat|"."""
-    days = set()
-    for spec_field in spec.all_fields:
-        hours = shown.get(spec_field.name)
-        if spec_field.kind == "hours" and isinstance(hours, dict):
-            days.update(day for day in WEEKDAYS if hours.get(day))
+    days = {day for hours in _hours(spec, shown) for day in WEEKDAYS if hours.get(day)}
     return "".join(f"|{day}|" for day in WEEKDAYS if day in days)
+
+
+#: What :func:`week_hours` writes for an hour: open all of it, part of it, closed.
+OPEN, PART, CLOSED = "1", "p", "0"
+
+
+def week_hours(schedules: list[dict]) -> str:
+    """The week's 168 hours, Monday 0:00 first, each open, partly open or closed.
+
+    "Open at 10:15 on Tuesday" is then one character of a column, read the same way
+    on both engines (:func:`hour_slot`); only features open for part of that hour
+    need their intervals read. Empty when no hours are published.
+    """
+    if not any(schedules):
+        return ""
+    minutes = [set() for _ in WEEKDAYS]
+    for hours in schedules:
+        for day, intervals in enumerate(hours.get(d) or [] for d in WEEKDAYS):
+            for start, end in intervals:
+                minutes[day].update(range(_minute(start), _minute(end)))
+    slots = []
+    for day in minutes:
+        for hour in range(24):
+            inside = len(day & set(range(hour * 60, hour * 60 + 60)))
+            slots.append(OPEN if inside == 60 else PART if inside else CLOSED)
+    return "".join(slots)
+
+
+def hour_slot(day: str, time: str) -> int:
+    """The 1-based position of ``time`` (HH:MM) on ``day`` in :func:`week_hours`."""
+    return WEEKDAYS.index(day) * 24 + int(time[:2]) + 1
+
+
+def _minute(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)

@@ -64,6 +64,7 @@ class Feature(db.Model):
     languages: Mapped[str] = mapped_column(Text, default="")
     address_key: Mapped[str] = mapped_column(String(200), default="")
     open_days: Mapped[str] = mapped_column(String(40), default="")
+    open_hours: Mapped[str] = mapped_column(String(168), default="")
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     x: Mapped[float | None] = mapped_column(Float)  # EPSG:2180 metres
@@ -80,6 +81,9 @@ class Feature(db.Model):
     __table_args__ = (
         # The finder: a city's listed services in title order.
         Index("ix_features_listed", "city_id", "listed", "title_key"),
+        # The finder, nearest first: a square around the place. (Not led by
+        # ``listed``: SQLite would then scan text through it in x order.)
+        Index("ix_features_x", "city_id", "x"),
         # Public lists, maps and the API: a layer's public features of a city.
         Index("ix_features_public", "city_id", "layer", "public", "id"),
         # Maps and bbox queries: the representative point.

@@ -504,9 +504,9 @@ def update(
             feature.properties = properties
             feature.status = status
             feature.updated_by_id = user.id
-            refresh_columns(_spec_of(feature), feature)
             if moderation is not None:
                 feature.moderation, feature.moderation_note = moderation
+            refresh_columns(_spec_of(feature), feature)
             db.session.flush()
             _snapshot(feature, action, user, "")
             organisations.link(feature, _spec_of(feature))
@@ -533,7 +533,8 @@ def _index_values(spec: LayerSpec, feature: Feature) -> dict:
         spec,
         feature.geometry,
         shown_properties(spec, feature),
-        public=is_public(spec, feature),
+        # A suggestion is never public before a moderator accepts it.
+        public=is_public(spec, feature) and feature.moderation in (None, "accepted"),
         title=str(title),
     )
 

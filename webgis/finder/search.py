@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo
 
@@ -213,19 +214,16 @@ def services(city: City, registry: Mapping[str, LayerSpec]) -> list[Service]:
     return [s for s in found.values() if s is not None and s.listed]
 
 
-def conditions(city: City, specs: Mapping[str, LayerSpec], query: Query) -> list:
+def conditions(city: City, query: Query) -> list:
     """The SQL conditions of a query: every filter the database can decide alone.
 
     Text, terms, language, the day and the area's envelope are decided here, on the
     columns the feature store keeps (:mod:`webgis.features.indexing`); the exact
     area and the hour are checked on the few rows left (:func:`_exact`).
     """
-    found = [
-        Feature.city_id == city.id,
-        Feature.layer.in_(list(specs)),
-        Feature.listed.is_(True),
-        Feature.moderation.is_(None) | (Feature.moderation == "accepted"),
-    ]
+    # ``listed`` holds only for published, public features of finder layers, which
+    # are never suggestions in the queue: two columns of one index.
+    found = [Feature.city_id == city.id, Feature.listed.is_(True)]
     found += [
         indexing.contains(Feature.search_text, word)
         for word in fold(query.text).split()
@@ -290,17 +288,19 @@ def search(
     """
     when = _when(query, now)
     area = choices.areas.get(query.area) if query.area else None
-    where = conditions(city, specs, query) + _day_and_area(query, when, area)
+    where = conditions(city, query) + _day_and_area(query, when, area)
+    if when is not None and when[1]:
+        where.append(_open_at(where, specs, when))
     if query.area and area is None:
         return [], 0, 1, 1  # an area without a boundary holds nothing
     ordered = select(Feature.id).where(*where).order_by(*_order(query))
-    if area is None and (when is None or not when[1]):
+    if area is None:
         total = db.session.scalar(select(func.count()).where(*where))
         last = max(1, -(-total // size))
         page = min(query.page, last)
-        ids = list(db.session.scalars(ordered.limit(size).offset((page - 1) * size)))
+        ids = _page_ids(where, ordered, query, size, (page - 1) * size)
     else:
-        ids = _exact(ordered, specs, when, area)
+        ids = _exact(ordered, area)
         total = len(ids)
         last = max(1, -(-total // size))
         page = min(query.page, last)
@@ -318,24 +318,65 @@ def search(
     )
 
 
-def _exact(ordered, specs, when, area) -> list[int]:
-    """Ids of the rows that really touch the area and are open at the hour."""
-    columns = [Feature.id, Feature.layer]
-    if area is not None:
-        shapely.prepare(area)
-        columns.append(Feature.geometry)
-    if when is not None and when[1]:
-        columns.append(Feature.properties)
-    ids = []
-    for row in db.session.execute(ordered.with_only_columns(*columns)):
-        if area is not None and not area.intersects(row.geometry):
-            continue
-        if when is not None and when[1]:
-            hours = _public_hours(specs[row.layer])
-            if not any(is_open(row.properties.get(n), *when) for n in hours):
-                continue
-        ids.append(row.id)
-    return ids
+#: Nearest first, the search looks this far around the place first (metres), then
+#: four times as far, and so on, before it sorts every match by distance.
+FIRST_RING, LAST_RING = 1_000.0, 64_000.0
+
+
+def _page_ids(where: list, ordered, query: Query, size: int, offset: int) -> list:
+    """The ids of one page of results, nearest first through growing rings.
+
+    Sorting every match by distance reads them all; the nearest page usually lies
+    within a kilometre or two, and a square of metric coordinates is an index
+    range. A ring is used once it holds at least the page's end within its radius.
+    """
+    if query.origin is None:
+        return list(db.session.scalars(ordered.limit(size).offset(offset)))
+    x0, y0 = metric_transformer().transform(query.origin[1], query.origin[0])
+    distance = (Feature.x - x0) * (Feature.x - x0) + (Feature.y - y0) * (Feature.y - y0)
+    radius = FIRST_RING
+    while radius <= LAST_RING:
+        ring = [
+            *where,
+            Feature.x.between(x0 - radius, x0 + radius),
+            Feature.y.between(y0 - radius, y0 + radius),
+            distance <= radius * radius,
+        ]
+        if db.session.scalar(select(func.count()).where(*ring)) >= offset + size:
+            ordered = ordered.where(*ring[len(where) :])
+            break
+        radius *= 4
+    return list(db.session.scalars(ordered.limit(size).offset(offset)))
+
+
+def _open_at(where: list, specs, when: tuple[str, str]):
+    """SQL: open at the hour ``when`` (day, HH:MM).
+
+    Features open for all of that hour say so in one character of ``open_hours``;
+    those open for part of it are few, and their intervals are read here.
+    """
+    slot = func.substr(Feature.open_hours, indexing.hour_slot(*when), 1)
+    partly = select(Feature.id, Feature.layer, Feature.properties).where(
+        *where, slot == indexing.PART
+    )
+    open_then = [
+        row.id
+        for row in db.session.execute(partly)
+        if any(
+            is_open(row.properties.get(name), *when)
+            for name in _public_hours(specs[row.layer])
+        )
+    ]
+    return or_(slot == indexing.OPEN, Feature.id.in_(open_then))
+
+
+def _exact(ordered, area: BaseGeometry) -> list[int]:
+    """Ids of the rows, in order, whose geometry really touches the area."""
+    shapely.prepare(area)
+    query = ordered.with_only_columns(Feature.id, Feature.geometry)
+    return [
+        row.id for row in db.session.execute(query) if area.intersects(row.geometry)
+    ]
 
 
 def _services_by_id(city, specs, ids) -> dict[int, Service]:
@@ -491,12 +532,23 @@ def city_bounds(city: City) -> tuple[float, float, float, float]:
 
 
 def area_outlines(city: City) -> list:
-    """The city's service areas simplified to about 20 m: a light backdrop for pins."""
-    return [
-        shapely.simplify(a.geometry, 0.0002, preserve_topology=True)
-        for a in city.service_areas
-        if a.geometry is not None
-    ]
+    """The city's service areas simplified to about 20 m: a light backdrop for pins.
+
+    Simplified once per version of the areas (each page of the finder draws them).
+    """
+    return list(
+        _simplified(
+            tuple(a.geometry.wkb for a in city.service_areas if a.geometry is not None)
+        )
+    )
+
+
+@lru_cache(maxsize=32)
+def _simplified(areas: tuple[bytes, ...]) -> tuple:
+    return tuple(
+        shapely.simplify(shapely.from_wkb(a), 0.0002, preserve_topology=True)
+        for a in areas
+    )
 
 
 def term_labels(
