@@ -56,7 +56,7 @@ def layer_in_view(city_code: str, layer_key: str):
     city, spec = _layer(city_code, layer_key)
     ogc.check_parameters(request.args, ("bbox", "zoom"))
     if "bbox" not in request.args:
-        raise ogc.OgcError(_l("Podaj bbox."))
+        raise ogc.OgcError(_l("Podaj bbox: zachód,południe,wschód,północ w stopniach."))
     bbox = ogc.parse_bbox(request.args["bbox"])
     staff = current_user.is_authenticated
     matched = store.count_in_view(city, spec, current_user, bbox)
