@@ -84,6 +84,7 @@ def install() -> Path:
                 f"pygeoapi=={VERSION}",
                 "waitress",
                 "psycopg2-binary",
+                "geoalchemy2",
             ],
             check=True,
         )

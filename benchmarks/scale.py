@@ -145,6 +145,9 @@ def demo_app_fresh(database: str):
     if database.startswith("postgresql"):
         app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "x"})
         with app.app_context():
+            with db.engine.begin() as connection:
+                # pygeoapi's view of an earlier run holds on to the table.
+                connection.execute(db.text("DROP VIEW IF EXISTS bench_services"))
             db.drop_all()
             db.engine.dispose()
     return demo_app(database)
@@ -252,7 +255,8 @@ def main():
 
 def print_targets(services: int, results: dict, shown, cold: float) -> None:
     """The targets of the issue that apply at this size."""
-    worst = max(results[(name, 1)][1] for name in FINDER if (name, 1) in results)
+    single = [results[(name, 1)][1] for name in FINDER if (name, 1) in results]
+    worst = max(single, default=float("nan"))
     print(f"  targets at {services:,}:")
     if services >= 50_000:
         limit = 50 if services < 200_000 else 100

@@ -7,24 +7,30 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, has_request_context, request, session
-from flask.cli import FlaskGroup
-from flask_babel import Babel
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
-from webgis.core.config import Config
-from webgis.core.errors import register_error_handlers
-from webgis.core.extensions import db
-from webgis.core.paths import resource_dir
-from webgis.core.registry import discover_layers, translation_directories
-from webgis.core.text import translated
-from webgis.features.kinds import WEEKDAY_LABELS, WEEKDAYS, check_layers, kind_of
-from webgis.finder.search import ServiceCache
-from webgis.web.security import init_security
+from webgis.cli import main
+
+__all__ = ["create_app", "main"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app; ``test_config`` overrides settings from the environment."""
+    # Imported here, not at the top: `webgis --help` imports this package and
+    # should not wait for every library the app uses.
+    from flask_babel import Babel
+    from sqlalchemy import event
+
+    from webgis.core.config import Config
+    from webgis.core.errors import register_error_handlers
+    from webgis.core.extensions import db
+    from webgis.core.paths import resource_dir
+    from webgis.core.registry import discover_layers, translation_directories
+    from webgis.core.text import translated
+    from webgis.features.kinds import WEEKDAY_LABELS, WEEKDAYS, check_layers, kind_of
+    from webgis.finder.search import ServiceCache
+    from webgis.web.security import init_security
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -158,14 +164,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-#: The ``webgis`` command (pyproject's entry point): the app's commands, each run in
-#: an app built from the environment.
-main = FlaskGroup(
-    name="webgis",
-    create_app=create_app,
-    add_version_option=False,
-    load_dotenv=False,
-    help="Mapa Zasobów.",
-)

@@ -7,17 +7,13 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
-from webgis.accounts import users
 from webgis.core.errors import NotFound, WebgisError
-from webgis.core.registry import layer_registry
-from webgis.database import init_db
-from webgis.demo import demo_accounts, load_demo
-from webgis.features import importing
-from webgis.features.export import table_file
-from webgis.geography import cities
-from webgis.geography.boundaries import prepare_units, read_boundary_file
+
+# Each command imports what it uses, so `webgis --help` does not load the data
+# libraries (geopandas, folium, openpyxl) that take a second to import.
+ROLES = ("organiser", "planner", "admin")  # webgis.accounts.users.ROLES
 
 
 def _report(lines: list[str]) -> None:
@@ -41,6 +37,8 @@ db_group = click.Group("db", help="Baza danych.")
 @with_appcontext
 def db_init():
     """Create the tables (and PostGIS on PostgreSQL)."""
+    from webgis.database import init_db
+
     with _refusal():
         click.echo(f"Baza gotowa: {init_db()}")
 
@@ -66,6 +64,8 @@ cities_group = click.Group("cities", help="Miasta.")
 @with_appcontext
 def cities_add(code, name, unit_kind, area_kind):
     """Add a city (or rename an existing one)."""
+    from webgis.geography import cities
+
     with _refusal():
         city = cities.add_city(code, name, unit_kind, area_kind)
     click.echo(f"Miasto {city.code}: {city.name}")
@@ -93,6 +93,9 @@ def boundaries_import(
     city_code, file, crs, name_field, number_field, population_field, simplify
 ):
     """Replace a city's units with FILE (GeoJSON, GeoPackage, Shapefile, zip)."""
+    from webgis.geography import cities
+    from webgis.geography.boundaries import prepare_units, read_boundary_file
+
     with _refusal():
         city = cities.get_city(city_code)
         prepared = prepare_units(
@@ -114,6 +117,8 @@ areas_group = click.Group("service-areas", help="Obszary zespołów (ZTPS, Filie
 @with_appcontext
 def service_areas_import(city_code, csv_file):
     """Replace a city's service areas with the unit assignment of CSV_FILE."""
+    from webgis.geography import cities
+
     with _refusal():
         city = cities.get_city(city_code)
         _report(cities.assign_service_areas(city, csv_file))
@@ -124,7 +129,7 @@ users_group = click.Group("users", help="Konta użytkowników.")
 
 @users_group.command("add")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(users.ROLES))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option(
     "--area",
     "areas",
@@ -136,6 +141,8 @@ users_group = click.Group("users", help="Konta użytkowników.")
 @with_appcontext
 def users_add(email, role, areas, display_name):
     """Add an account; its generated password is printed once."""
+    from webgis.accounts import users
+
     with _refusal():
         found = users.find_areas(list(areas))
         user, password = users.save_user(None, email, role, display_name, found)
@@ -147,6 +154,8 @@ def users_add(email, role, areas, display_name):
 @with_appcontext
 def users_passwd(email):
     """Give an account a new generated password (printed once)."""
+    from webgis.accounts import users
+
     with _refusal():
         user = users.get_user_by_email(email)
         password = users.reset_password(user)
@@ -157,6 +166,8 @@ def users_passwd(email):
 @with_appcontext
 def users_list():
     """Show every account with its role, areas and whether it is active."""
+    from webgis.accounts import users
+
     for user in users.list_users():
         state = "" if user.active else "  [nieaktywne]"
         areas = " ".join(user.area_refs())
@@ -188,6 +199,10 @@ def features_import(
     city_code, layer_key, file, sheet, file_layer, publish, dry_run, update_duplicates
 ):
     """Import FILE (CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile): all or none."""
+    from webgis.core.registry import layer_registry
+    from webgis.features import importing
+    from webgis.geography import cities
+
     with _refusal():
         city = cities.get_city(city_code)
         spec = layer_registry().get(layer_key)
@@ -259,8 +274,9 @@ analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 @with_appcontext
 def analyse_coverage(city_code, layer, category, radius, cell, when, out):
     """Per-unit coverage, places per resident and 2SFCA, written as CSV."""
-    # The analysis's libraries load only for the command that needs them.
     from webgis.analysis.coverage import coverage_table
+    from webgis.features.export import table_file
+    from webgis.geography import cities
 
     with _refusal():
         city = cities.get_city(city_code)
@@ -284,6 +300,8 @@ def analyse_coverage(city_code, layer, category, radius, cell, when, out):
 @with_appcontext
 def demo():
     """Load both demo cities from WEBGIS_BOUNDARIES_DIR."""
+    from webgis.demo import demo_accounts, load_demo
+
     with _refusal():
         _report(load_demo(Path(current_app.config["WEBGIS_BOUNDARIES_DIR"])))
         click.echo("Konta demonstracyjne (hasła są nowe przy każdym uruchomieniu):")
@@ -304,16 +322,36 @@ def serve(host, port):
     waitress_serve(app, host=host, port=port, threads=8)
 
 
+COMMANDS = (
+    db_group,
+    cities_group,
+    boundaries_group,
+    areas_group,
+    users_group,
+    features_group,
+    analyse_group,
+    demo,
+    serve,
+)
+
+
 def register_commands(app: Flask) -> None:
-    """Attach the command groups to ``app.cli`` (and so to ``webgis`` and ``flask``)."""
-    commands = (
-        db_group,
-        cities_group,
-        boundaries_group,
-        areas_group,
-        users_group,
-        features_group,
-        analyse_group,
-    )
-    for command in (*commands, demo, serve):
+    """Attach the commands to ``app.cli``, for ``flask --app webgis …``."""
+    for command in COMMANDS:
         app.cli.add_command(command)
+
+
+def _app() -> Flask:
+    from webgis import create_app
+
+    return create_app()
+
+
+#: The ``webgis`` command (pyproject's entry point): each command runs in an app
+#: built from the environment, built only when a command runs (not for --help).
+main = click.Group(
+    "webgis",
+    commands=COMMANDS,
+    help="Mapa Zasobów.",
+    context_settings={"obj": ScriptInfo(create_app=_app, load_dotenv_defaults=False)},
+)

@@ -6,6 +6,7 @@ suggestions) live here once; layers add only their properties.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shapely.geometry.base import BaseGeometry
@@ -25,7 +26,37 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Feature(db.Model):
+class FeatureFacts:
+    """What a stored feature and a row read for a page both answer."""
+
+    def title_for(self, spec) -> str:
+        """The feature's title as its layer defines it."""
+        return str(spec.value_of("title", self.properties) or f"#{self.id}")
+
+    @property
+    def precision(self) -> str:
+        """How exactly the place is known: address, street or unit."""
+        return (self.properties or {}).get("location_precision") or "address"
+
+
+@dataclass(frozen=True)
+class FeatureRow(FeatureFacts):
+    """A feature read for a page or an API answer: its columns, no ORM object.
+
+    Pages of a thousand features are read this way (reading them as ORM objects
+    cost more than the query).
+    """
+
+    id: int
+    layer: str
+    status: str
+    version: int
+    properties: dict
+    geometry: BaseGeometry
+    updated_at: datetime
+
+
+class Feature(FeatureFacts, db.Model):
     """A feature of one layer in one city."""
 
     __tablename__ = "features"
@@ -84,6 +115,8 @@ class Feature(db.Model):
         # The finder, nearest first: a square around the place. (Not led by
         # ``listed``: SQLite would then scan text through it in x order.)
         Index("ix_features_x", "city_id", "x"),
+        # Validators of a layer's answers (store.layer_stamp), read from the index.
+        Index("ix_features_stamp", "city_id", "layer", "updated_at", "version"),
         # Public lists, maps and the API: a layer's public features of a city.
         Index("ix_features_public", "city_id", "layer", "public", "id"),
         # Maps and bbox queries: the representative point.
@@ -96,15 +129,6 @@ class Feature(db.Model):
         spec = layer_registry().get(self.layer)
         title = spec.value_of("title", self.properties) if spec else None
         return str(title or f"#{self.id}")
-
-    def title_for(self, spec) -> str:
-        """The feature's title as its layer defines it."""
-        return str(spec.value_of("title", self.properties) or f"#{self.id}")
-
-    @property
-    def precision(self) -> str:
-        """How exactly the place is known: address, street or unit."""
-        return (self.properties or {}).get("location_precision") or "address"
 
 
 class Revision(db.Model):

@@ -13,7 +13,7 @@ the server, and it returns declared fields only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 import shapely
@@ -31,7 +31,7 @@ from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
 from webgis.features import indexing, organisations, validation, vocabularies
 from webgis.features.kinds import kind_of
-from webgis.features.models import STATUSES, Feature, Revision
+from webgis.features.models import STATUSES, Feature, FeatureRow, Revision
 from webgis.geography import cities
 from webgis.geography.models import City, ServiceArea
 
@@ -88,11 +88,14 @@ def readable(city: City, spec: LayerSpec, user, include_archived=False) -> list:
     staff also see drafts and, when asked, archived ones. Suggestions still in
     moderation are not features yet.
     """
-    where = [Feature.city_id == city.id, Feature.layer == spec.key, _in_queue()]
+    where = [Feature.city_id == city.id, Feature.layer == spec.key]
     staff = user is not None and user.is_authenticated
     if not staff:
+        # Public features are never suggestions in the queue (refresh_columns).
         where.append(Feature.public.is_(True))
-    elif not include_archived:
+        return where
+    where.append(_in_queue())
+    if not include_archived:
         where.append(Feature.status != "archived")
     return where
 
@@ -159,15 +162,23 @@ def in_view(
     limit: int = 1_000,
     offset: int = 0,
     ids=None,
-) -> list[Feature]:
-    """One page (by id) of the features the user may see.
+) -> list[FeatureRow]:
+    """One page (by id) of the features the user may see, as rows.
 
     ``bbox`` (west, south, east, north) keeps those that touch it, ``ids`` those
     with these ids.
     """
     where = _in_view_where(city, spec, user, bbox, ids)
-    query = select(Feature).where(*where).order_by(Feature.id)
-    return list(db.session.scalars(query.limit(limit).offset(offset)))
+    return _rows(select(Feature).where(*where).order_by(Feature.id), limit, offset)
+
+
+def _rows(query, limit: int | None = None, offset: int = 0) -> list[FeatureRow]:
+    """The query's features as rows (no ORM objects), a page of them if asked."""
+    columns = [getattr(Feature, f.name) for f in fields(FeatureRow)]
+    query = query.with_only_columns(*columns)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [FeatureRow(*row) for row in db.session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -707,7 +718,7 @@ def hidden_fields(spec: LayerSpec, properties: dict | None, user=None) -> set[st
     }
 
 
-def shown_properties(spec: LayerSpec, feature: Feature, user=None) -> dict:
+def shown_properties(spec: LayerSpec, feature: Feature | FeatureRow, user=None) -> dict:
     """The feature's properties that ``user`` may see: an allow-list.
 
     Only fields the layer declares, that apply to this feature (their ``when``) and
@@ -806,8 +817,8 @@ def public_page(
     equals: dict | None = None,
     limit: int = 10,
     offset: int = 0,
-) -> tuple[list[Feature], int]:
-    """One page of the layer's features the public may see, and how many match.
+) -> tuple[list[FeatureRow], int]:
+    """One page of the layer's features the public may see (rows), and how many.
 
     The database chooses the city, the layer, public features outside the
     moderation queue, the time of their last change (``updated`` = (from, before)
@@ -836,9 +847,8 @@ def public_page(
     query = select(Feature).where(*where).order_by(Feature.id)
     if not rest:
         count = select(db.func.count()).where(*where)
-        page = db.session.scalars(query.limit(limit).offset(offset))
-        return list(page), db.session.scalar(count)
-    matching = [f for f in db.session.scalars(query) if _has_values(spec, f, rest)]
+        return _rows(query, limit, offset), db.session.scalar(count)
+    matching = [f for f in _rows(query) if _has_values(spec, f, rest)]
     return matching[offset : offset + limit], len(matching)
 
 

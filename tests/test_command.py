@@ -1,0 +1,43 @@
+"""The ``webgis`` command a person types: its help, and a command run through it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from webgis import cli
+from webgis.accounts import users
+
+WEBGIS = Path(sys.executable).with_name("webgis")
+
+
+def test_help_lists_every_command_without_building_the_app(monkeypatch):
+    def refuse():
+        raise AssertionError("--help built the app")
+
+    monkeypatch.setattr(cli, "_app", refuse)
+    result = CliRunner().invoke(cli.main, ["--help"])
+    assert result.exit_code == 0, result.output
+    for name in ("db", "cities", "boundaries", "users", "features", "demo", "serve"):
+        assert name in result.output
+
+
+def test_the_command_builds_the_app_from_the_environment(tmp_path):
+    database = tmp_path / "command.sqlite"
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    ran = subprocess.run(
+        [str(WEBGIS), "db", "init"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "Baza gotowa" in ran.stdout and database.exists()
+
+
+def test_the_command_offers_the_roles_accounts_have():
+    assert cli.ROLES == users.ROLES
