@@ -41,3 +41,9 @@ def test_the_command_builds_the_app_from_the_environment(tmp_path):
 
 def test_the_command_offers_the_roles_accounts_have():
     assert cli.ROLES == users.ROLES
+
+
+def test_reindex_command_counts_the_features(staff_app):
+    result = staff_app.test_cli_runner().invoke(args=["features", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert int(result.output.split(":")[1]) > 0

@@ -4,9 +4,11 @@ The page carries no features; the server answers a box with features or groups o
 them, popups come on click, and the layer API pages through the features.
 """
 
+import json
 import re
 
 import pytest
+import sqlalchemy as sa
 from shapely.geometry import Point, box
 
 from tests.conftest import NADODRZE, client_as, new_feature
@@ -205,3 +207,48 @@ def test_one_feature_of_the_layer_api(staff_app):
     assert public.get(f"/api/wroclaw/layers/day_centres/{draft}").status_code == 404
     staff = client_as(staff_app, "organiser_own")
     assert staff.get(f"/api/wroclaw/layers/day_centres/{draft}").status_code == 200
+
+
+def test_stored_items_are_the_items_built_afresh(staff_app):
+    """The OGC API joins stored item texts; they equal the items built per request."""
+    from webgis.features import ogc
+
+    new_feature(staff_app, name="Świeży element <b>")
+    with staff_app.test_request_context():
+        for spec in staff_app.extensions["webgis.layers"].values():
+            found = ogc.collection(f"wroclaw-{spec.key}")
+            query = ogc.ItemsQuery(limit=1000)
+            texts, matched = ogc.read_item_texts(found, query)
+            built, same_matched = ogc.read_items(found, query)
+            fresh = json.loads(json.dumps(built))  # tuples as JSON lists
+            assert [json.loads(t) for t in texts] == fresh
+            assert matched == same_matched
+    answer = staff_app.test_client().get(
+        "/ogc/collections/wroclaw-day_centres/items?f=json&limit=1000"
+    )
+    assert "Świeży element <b>" in {
+        f["properties"]["name"] for f in answer.get_json()["features"]
+    }
+
+
+def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
+    from webgis.core.extensions import db
+    from webgis.features import store
+    from webgis.features.models import Feature
+
+    feature_id, _ = new_feature(staff_app, name="Do przeliczenia")
+    with staff_app.app_context():
+        before = db.session.get(Feature, feature_id)
+        version, changed = before.version, before.updated_at
+        db.session.execute(
+            sa.update(Feature)
+            .where(Feature.id == feature_id)
+            .values(public_item="", search_text="", listed=False, updated_at=changed)
+        )
+        db.session.commit()
+        assert store.reindex() > 0
+        db.session.expire_all()
+        after = db.session.get(Feature, feature_id)
+        assert after.version == version and after.updated_at == changed
+        assert "do przeliczenia" in after.search_text and after.listed
+        assert json.loads(after.public_item)["properties"]["name"] == "Do przeliczenia"

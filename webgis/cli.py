@@ -237,6 +237,15 @@ def features_import(
     )
 
 
+@features_group.command("reindex")
+@with_appcontext
+def features_reindex():
+    """Recompute the query columns of every feature (after a layer's spec changed)."""
+    from webgis.features import store
+
+    click.echo(f"Przeliczono obiekty: {store.reindex()}")
+
+
 analyse_group = click.Group("analyse", help="Analizy pokrycia dla planistów.")
 
 

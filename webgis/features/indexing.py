@@ -13,6 +13,9 @@ allow-listed properties), so a hidden value can never be found through a filter.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from shapely.geometry.base import BaseGeometry
 
 from layers import LayerSpec
@@ -42,6 +45,27 @@ def term_token(vocabulary: str, key: str) -> str:
     return f"|{vocabulary}:{key}|"
 
 
+#: The property every public item carries: the time of its last change.
+UPDATED = "updated_at"
+
+
+def public_item(
+    spec: LayerSpec, geometry: BaseGeometry, shown: dict, updated_at: datetime
+) -> dict:
+    """A feature as the public sees it, without its id.
+
+    Every public field (null when not shown), the geometry and the time of the
+    last change.
+    """
+    properties = {f.name: shown.get(f.name) for f in spec.all_fields if f.public}
+    properties[UPDATED] = updated_at.replace(microsecond=0).isoformat() + "Z"
+    return {
+        "type": "Feature",
+        "geometry": geometry.__geo_interface__,
+        "properties": properties,
+    }
+
+
 def columns(
     spec: LayerSpec,
     geometry: BaseGeometry,
@@ -49,6 +73,7 @@ def columns(
     *,
     public: bool,
     title: str,
+    updated_at: datetime,
 ) -> dict:
     """The query columns of one feature.
 
@@ -77,6 +102,11 @@ def columns(
         "address_key": fold(str(shown.get("address") or ""))[:KEY_LENGTH],
         "open_days": _open_days(spec, shown),
         "open_hours": week_hours(_hours(spec, shown)),
+        "public_item": json.dumps(
+            public_item(spec, geometry, shown, updated_at),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
         "lon": point.x,
         "lat": point.y,
         "x": x,
@@ -89,14 +119,22 @@ def columns(
 
 
 def _terms(spec: LayerSpec, shown: dict) -> str:
+    """Tokens of the terms of vocabulary fields, and of the category field's values.
+
+    A category field with fixed choices, not a vocabulary, is written under
+    ``@<field name>`` (the list filters by it).
+    """
     tokens = []
     for spec_field in spec.all_fields:
-        if not spec_field.vocabulary or spec_field.name not in shown:
+        namespace = spec_field.vocabulary
+        if namespace is None and spec_field.name == spec.category_field:
+            namespace = f"@{spec_field.name}"
+        if namespace is None or spec_field.name not in shown:
             continue
         value = shown[spec_field.name]
         for key in value if isinstance(value, list) else [value]:
-            if key:
-                tokens.append(term_token(spec_field.vocabulary, str(key)))
+            if key not in (None, ""):
+                tokens.append(term_token(namespace, str(key)))
     return "".join(tokens)
 
 

@@ -54,6 +54,16 @@ class FeatureRow(FeatureFacts):
     properties: dict
     geometry: BaseGeometry
     updated_at: datetime
+    public_item: str
+
+    def item_text(self) -> str:
+        """The public item as JSON text, with its id."""
+        return item_with_id(self.id, self.public_item)
+
+
+def item_with_id(feature_id: int, item: str) -> str:
+    """A stored public item (JSON text of an object) with the feature's id first."""
+    return f'{{"id":{feature_id},{item[1:]}'
 
 
 class Feature(FeatureFacts, db.Model):
@@ -96,6 +106,9 @@ class Feature(FeatureFacts, db.Model):
     address_key: Mapped[str] = mapped_column(String(200), default="")
     open_days: Mapped[str] = mapped_column(String(40), default="")
     open_hours: Mapped[str] = mapped_column(String(168), default="")
+    #: The feature as the public reads it in the OGC API, as JSON text without its
+    #: id: pages of items are joined from these, not built anew per request.
+    public_item: Mapped[str] = mapped_column(Text, default="")
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     x: Mapped[float | None] = mapped_column(Float)  # EPSG:2180 metres

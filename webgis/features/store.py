@@ -14,7 +14,7 @@ the server, and it returns declared fields only.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -31,7 +31,13 @@ from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
 from webgis.features import indexing, organisations, validation, vocabularies
 from webgis.features.kinds import kind_of
-from webgis.features.models import STATUSES, Feature, FeatureRow, Revision
+from webgis.features.models import (
+    STATUSES,
+    Feature,
+    FeatureRow,
+    Revision,
+    item_with_id,
+)
 from webgis.geography import cities
 from webgis.geography.models import City, ServiceArea
 
@@ -172,13 +178,22 @@ def in_view(
     return _rows(select(Feature).where(*where).order_by(Feature.id), limit, offset)
 
 
-def _rows(query, limit: int | None = None, offset: int = 0) -> list[FeatureRow]:
-    """The query's features as rows (no ORM objects), a page of them if asked."""
-    columns = [getattr(Feature, f.name) for f in fields(FeatureRow)]
-    query = query.with_only_columns(*columns)
+def _rows(query, limit: int | None = None, offset: int = 0, texts: bool = False):
+    """The query's features as rows (no ORM objects), a page of them if asked.
+
+    With ``texts``, their public items as JSON texts instead (see
+    :meth:`FeatureRow.item_text`).
+    """
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    return [FeatureRow(*row) for row in db.session.execute(query)]
+    if texts:
+        query = query.with_only_columns(Feature.id, Feature.public_item)
+        return [item_with_id(*row) for row in db.session.execute(query)]
+    columns = [getattr(Feature, f.name) for f in fields(FeatureRow)]
+    return [
+        FeatureRow(*row)
+        for row in db.session.execute(query.with_only_columns(*columns))
+    ]
 
 
 @dataclass(frozen=True)
@@ -534,6 +549,8 @@ def refresh_columns(spec: LayerSpec, feature: Feature) -> None:
     Called by every write above; :func:`reindex` repairs them after a layer's spec
     changed which fields are public or searchable.
     """
+    # The time of this change, set here (not at flush) so the public item has it.
+    feature.updated_at = datetime.now(UTC).replace(tzinfo=None)
     for name, value in _index_values(spec, feature).items():
         setattr(feature, name, value)
 
@@ -547,6 +564,7 @@ def _index_values(spec: LayerSpec, feature: Feature) -> dict:
         # A suggestion is never public before a moderator accepts it.
         public=is_public(spec, feature) and feature.moderation in (None, "accepted"),
         title=str(title),
+        updated_at=feature.updated_at,
     )
 
 
@@ -576,6 +594,8 @@ def reindex(batch: int = 2_000) -> int:
                 table.update()
                 .where(table.c.id == db.bindparam("feature_id"))
                 .values({name: db.bindparam(f"new_{name}") for name in names})
+                # Not a change: the time of the last one stays.
+                .values(updated_at=table.c.updated_at)
             )
             db.session.execute(
                 statement,
@@ -584,9 +604,9 @@ def reindex(batch: int = 2_000) -> int:
                     for r in rows
                 ],
             )
+        last_id, done = features[-1].id, done + len(features)
         db.session.commit()
         db.session.expunge_all()
-        last_id, done = features[-1].id, done + len(features)
 
 
 def _spec_of(feature: Feature) -> LayerSpec:
@@ -657,49 +677,106 @@ def restore_revision(user, feature: Feature, revision_id: int) -> Feature:
     )
 
 
-def matches(spec: LayerSpec, feature: Feature, filters: dict) -> bool:
-    """Whether a feature passes the list filters (area, category, status, text)."""
-    props = feature.properties or {}
-    area = filters.get("area")
-    if area and area not in {
-        a.code for a in cities.areas_of(feature.city, feature.geometry)
-    }:
-        return False
+#: Rows on one page of a layer's list.
+LIST_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a layer's list: its rows, how many match, which page of how many."""
+
+    rows: list
+    total: int
+    page: int
+    last: int
+
+    @property
+    def first(self) -> int:
+        """How many rows come before this page."""
+        return (self.page - 1) * LIST_PAGE
+
+
+def _list_query(city, spec: LayerSpec, user, filters: dict):
+    """The list's filters as SQL, its order, and the area rows must really touch.
+
+    Status, category (a term of the category field) and text (the folded
+    searchable fields) are decided in SQL; an area by its envelope in SQL, then
+    exactly on the rows left.
+    """
+    archived = filters.get("status") == "archived"
+    where = readable(city, spec, user, include_archived=archived)
+    if filters.get("status") in STATUSES:
+        where.append(Feature.status == filters["status"])
     category = filters.get("category")
     if category and spec.category_field:
-        value = props.get(spec.category_field)
-        values = value if isinstance(value, list) else [value]
-        if category not in values:
-            return False
-    if filters.get("status") and feature.status != filters["status"]:
-        return False
-    text = fold(filters.get("q") or "")
-    if text:
-        haystack = " ".join(
-            str(props.get(f.name) or "") for f in spec.all_fields if f.searchable
-        )
-        if text not in fold(haystack):
-            return False
-    return True
+        token = indexing.term_token(_term_namespace(spec), category)
+        where.append(indexing.contains(Feature.terms, token))
+    for word in fold(filters.get("q") or "").split():
+        where.append(indexing.contains(Feature.search_text, word))
+    area = next((a for a in city.service_areas if a.code == filters.get("area")), None)
+    if filters.get("area") and (area is None or area.geometry is None):
+        where.append(db.false())  # an unknown area holds nothing
+    elif area is not None:
+        west, south, east, north = area.geometry.bounds
+        where += [
+            Feature.max_lon >= west,
+            Feature.min_lon <= east,
+            Feature.max_lat >= south,
+            Feature.min_lat <= north,
+        ]
+    query = select(Feature).where(*where).order_by(*_list_order(spec, filters))
+    return query, area
 
 
-def listing(city, spec: LayerSpec, user, filters: dict) -> list[Feature]:
-    """The features a list shows: visible to the user, filtered, sorted."""
-    archived = filters.get("status") == "archived"
-    rows = [
-        f
-        for f in visible(city, spec, user, include_archived=archived)
-        if matches(spec, f, filters)
-    ]
+def _term_namespace(spec: LayerSpec) -> str:
+    return spec.get_field(spec.category_field).vocabulary or f"@{spec.category_field}"
+
+
+def _list_order(spec: LayerSpec, filters: dict) -> list:
     key = filters.get("sort") or spec.title_field
-    if key not in {f.name for f in spec.all_fields}:
-        key = spec.title_field
-    reverse = filters.get("order") == "desc"
-    return sorted(
-        rows,
-        key=lambda f: fold(str((f.properties or {}).get(key) or "")),
-        reverse=reverse,
+    if key not in {f.name for f in spec.all_fields} or key == spec.title_field:
+        value = Feature.title_key
+    elif kind_of(spec.get_field(key)).schema(spec.get_field(key)).get("type") in (
+        "integer",
+        "number",
+    ):
+        value = Feature.properties[key].as_float()
+    else:
+        value = db.func.lower(Feature.properties[key].as_string())
+    if filters.get("order") == "desc":
+        return [value.desc(), Feature.id.desc()]
+    return [value, Feature.id]
+
+
+def listing(city, spec: LayerSpec, user, filters: dict) -> list[FeatureRow]:
+    """Every feature a list with these filters shows, in its order (downloads)."""
+    query, area = _list_query(city, spec, user, filters)
+    rows = _rows(query)
+    return rows if area is None else [r for r in rows if _in_area(city, area, r)]
+
+
+def list_page(city, spec: LayerSpec, user, filters: dict, page: int) -> ListPage:
+    """One page of :data:`LIST_PAGE` rows of the list (the last when past it)."""
+    query, area = _list_query(city, spec, user, filters)
+    if area is None:
+        total = db.session.scalar(
+            select(db.func.count()).select_from(query.order_by(None).subquery())
+        )
+        last = max(1, -(-total // LIST_PAGE))
+        page = min(page, last)
+        return ListPage(
+            _rows(query, LIST_PAGE, (page - 1) * LIST_PAGE), total, page, last
+        )
+    rows = listing(city, spec, user, filters)
+    last = max(1, -(-len(rows) // LIST_PAGE))
+    page = min(page, last)
+    return ListPage(
+        rows[(page - 1) * LIST_PAGE : page * LIST_PAGE], len(rows), page, last
     )
+
+
+def _in_area(city, area, row) -> bool:
+    return area.code in {a.code for a in cities.areas_of(city, row.geometry)}
 
 
 def hidden_fields(spec: LayerSpec, properties: dict | None, user=None) -> set[str]:
@@ -817,8 +894,12 @@ def public_page(
     equals: dict | None = None,
     limit: int = 10,
     offset: int = 0,
-) -> tuple[list[FeatureRow], int]:
+    texts: bool = False,
+) -> tuple[list, int]:
     """One page of the layer's features the public may see (rows), and how many.
+
+    With ``texts``, the page is the features' public items as JSON texts, read
+    without their properties and geometries.
 
     The database chooses the city, the layer, public features outside the
     moderation queue, the time of their last change (``updated`` = (from, before)
@@ -847,9 +928,10 @@ def public_page(
     query = select(Feature).where(*where).order_by(Feature.id)
     if not rest:
         count = select(db.func.count()).where(*where)
-        return _rows(query, limit, offset), db.session.scalar(count)
+        return _rows(query, limit, offset, texts), db.session.scalar(count)
     matching = [f for f in _rows(query) if _has_values(spec, f, rest)]
-    return matching[offset : offset + limit], len(matching)
+    page = matching[offset : offset + limit]
+    return ([f.item_text() for f in page] if texts else page), len(matching)
 
 
 def _has_values(spec: LayerSpec, feature: Feature, equals: dict) -> bool:

@@ -1,5 +1,7 @@
 """Pages of the thematic layers, generated from each layer's spec."""
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +23,7 @@ from webgis.features import editing, ogc, store
 from webgis.features import export as exporting
 from webgis.features.kinds import public_schema
 from webgis.features.validation import Form
+from webgis.finder.questions import positive_number
 from webgis.geography import cities
 from webgis.web import maps
 from webgis.web.forms import ConfirmForm, checks_own_token
@@ -62,16 +65,24 @@ def listing(city_code: str, layer_key: str):
     """A layer's features with filters and sorting; the URL carries the filters."""
     city, spec = _context(city_code, layer_key)
     filters = _list_filters()
-    rows = store.listing(city, spec, current_user, filters)
+    number = positive_number(request.args.get("page", ""), 999_999) or 1
+    found = store.list_page(city, spec, current_user, filters, number)
     return render_template(
         "features/list.html",
         options=editing.field_options(city, spec, current_user),
         city=city,
         spec=spec,
-        rows=rows,
+        rows=found.rows,
+        found=found,
+        page_url=_page_url,
         filters=filters,
         needs_verification=store.needs_verification,
     )
+
+
+def _page_url(number: int) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return request.path + "?" + urlencode([*args, ("page", number)])
 
 
 def _form_page(city, spec, values, errors, feature=None, status=200):
