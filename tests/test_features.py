@@ -323,6 +323,46 @@ def test_list_filters_by_text_ignoring_diacritics_and_by_area(staff_app):
     assert "Świetlica Łąkowa" not in elsewhere.get_data(as_text=True)
 
 
+def test_the_list_pages_through_its_features_in_order(staff_app, monkeypatch):
+    from webgis.features import store
+
+    monkeypatch.setattr(store, "LIST_PAGE", 3)
+    for capacity in (5, 40, 300, 7):
+        new_feature(staff_app, name=f"Stronicowana {capacity}", capacity=capacity)
+    client = client_as(staff_app, "organiser_own")
+    base = "/wroclaw/layers/day_centres/?q=stronicowana&sort=capacity&order=desc"
+
+    def names(url):
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r">Stronicowana (\d+)<", page), page
+
+    first, page = names(base)
+    # numbers sort as numbers, not as text ("5" would come before "40")
+    assert first == ["300", "40", "7"]
+    assert "Wyników: 4" in page and 'rel="next"' in page
+    second, page = names(base + "&page=2")
+    assert second == ["5"] and 'rel="prev"' in page and 'rel="next"' not in page
+    assert names(base + "&page=99")[0] == ["5"]  # past the end: the last page
+    assert names(base + "&page=abc")[0] == first
+    # the download keeps every row, whatever the page
+    export = client.get(base.replace("/?", "/export.csv?")).get_data(as_text=True)
+    assert all(f"Stronicowana {n}" in export for n in (5, 40, 300, 7))
+
+
+def test_the_list_filters_by_a_category_with_fixed_choices(staff_app):
+    spec = spec_of(staff_app, "partnerships")
+    choices = [key for key, _label in spec.get_field(spec.category_field).choices]
+    for key in choices[:2]:
+        new_feature(
+            staff_app, "partnerships", name=f"Stan {key}", **{spec.category_field: key}
+        )
+    client = client_as(staff_app, "organiser_own")
+    page = client.get(
+        f"/wroclaw/layers/partnerships/?q=stan&category={choices[0]}"
+    ).get_data(as_text=True)
+    assert f"Stan {choices[0]}" in page and f"Stan {choices[1]}" not in page
+
+
 def test_demo_shows_documented_facts_with_their_precision(demo_app):
     client = demo_app.test_client()
     page = client.get("/wroclaw/layers/partnerships/").get_data(as_text=True)

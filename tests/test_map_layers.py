@@ -252,3 +252,31 @@ def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
         assert after.version == version and after.updated_at == changed
         assert "do przeliczenia" in after.search_text and after.listed
         assert json.loads(after.public_item)["properties"]["name"] == "Do przeliczenia"
+
+
+def test_a_suggestion_published_behind_the_queue_stays_out_of_public_outputs(
+    staff_app,
+):
+    """Only a moderator's acceptance makes a suggestion public, whatever its status."""
+    from tests.conftest import STAFF, new_suggestion
+    from webgis.accounts import users
+    from webgis.core.extensions import db
+    from webgis.features import store
+    from webgis.features.models import Feature
+
+    title = "Sugestia obok kolejki"
+    suggestion = new_suggestion(staff_app, title=title)
+    with staff_app.app_context():
+        feature = db.session.get(Feature, suggestion)
+        planner = users.get_user_by_email(STAFF["planner"][0])
+        properties = {**feature.properties, "public": True}
+        store.update(planner, feature, feature.version, None, properties, "published")
+        assert feature.status == "published" and feature.moderation == "pending"
+    public = staff_app.test_client()
+    layer = public.get("/api/wroclaw/layers/needs_resources").get_json()
+    assert title not in {f["properties"].get("title") for f in layer["features"]}
+    assert title not in titles(in_view(public, "needs_resources"))
+    items = public.get(
+        "/ogc/collections/wroclaw-needs_resources/items?f=json&limit=1000"
+    )
+    assert title not in items.get_data(as_text=True)

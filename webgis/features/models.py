@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    column,
+    event,
+    table,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webgis.core.extensions import db
@@ -163,3 +174,35 @@ class Revision(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     properties: Mapped[dict] = mapped_column(JSON, default=dict)
     geometry: Mapped[BaseGeometry] = mapped_column(GeometryColumn("GEOMETRY"))
+
+
+#: On SQLite, the features' envelopes in an R*Tree (part of the stdlib's SQLite),
+#: kept by triggers, so a box finds its features without reading the others.
+#: PostGIS has its GiST index on the geometry instead.
+FEATURE_BOXES = table(
+    "feature_boxes",
+    column("id"),
+    column("min_lon"),
+    column("max_lon"),
+    column("min_lat"),
+    column("max_lat"),
+)
+_BOX_COLUMNS = "new.id, new.min_lon, new.max_lon, new.min_lat, new.max_lat"
+for _statement in (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS feature_boxes"
+    " USING rtree(id, min_lon, max_lon, min_lat, max_lat)",
+    # A table created anew starts without boxes (drop_all leaves the R*Tree).
+    "DELETE FROM feature_boxes",
+    "CREATE TRIGGER feature_boxes_insert AFTER INSERT ON features"
+    f" WHEN new.min_lon IS NOT NULL BEGIN INSERT INTO feature_boxes VALUES"
+    f" ({_BOX_COLUMNS}); END",
+    "CREATE TRIGGER feature_boxes_update AFTER UPDATE OF min_lon, max_lon, min_lat,"
+    " max_lat ON features BEGIN DELETE FROM feature_boxes WHERE id = old.id;"
+    f" INSERT INTO feature_boxes SELECT {_BOX_COLUMNS} WHERE new.min_lon IS NOT NULL;"
+    " END",
+    "CREATE TRIGGER feature_boxes_delete AFTER DELETE ON features"
+    " BEGIN DELETE FROM feature_boxes WHERE id = old.id; END",
+):
+    event.listen(
+        Feature.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )

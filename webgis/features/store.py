@@ -32,6 +32,7 @@ from webgis.core.text import lazy_text as _l
 from webgis.features import indexing, organisations, validation, vocabularies
 from webgis.features.kinds import kind_of
 from webgis.features.models import (
+    FEATURE_BOXES,
     STATUSES,
     Feature,
     FeatureRow,
@@ -115,12 +116,26 @@ def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[F
 def touching(where: list, bbox: tuple[float, float, float, float]) -> list:
     """``where`` and "the geometry touches ``bbox``" (west, south, east, north).
 
-    The envelope columns find candidates with the same SQL on both engines; the
-    only ones in doubt are polygons whose envelope crosses the box's edge, and
-    those few are tested exactly and the misses left out by id.
+    PostGIS decides it exactly with its spatial index (``ST_Intersects``). On
+    SQLite the R*Tree of envelopes finds the candidates; the only ones in doubt
+    are polygons whose envelope crosses the box's edge, and those few are tested
+    exactly and the misses left out by id.
     """
     west, south, east, north = bbox
+    if db.session.get_bind().dialect.name == "postgresql":
+        envelope = db.func.ST_MakeEnvelope(west, south, east, north, 4326)
+        return [*where, db.func.ST_Intersects(Feature.geometry, envelope)]
+    boxes = FEATURE_BOXES.c
+    candidates = select(boxes.id).where(
+        boxes.max_lon >= west,
+        boxes.min_lon <= east,
+        boxes.max_lat >= south,
+        boxes.min_lat <= north,
+    )
+    # The R*Tree keeps its boxes in single precision, rounded outwards: the
+    # columns say exactly which envelopes overlap.
     overlap = [
+        Feature.id.in_(candidates),
         Feature.max_lon >= west,
         Feature.min_lon <= east,
         Feature.max_lat >= south,
