@@ -1,5 +1,7 @@
 """Creating the schema on SQLite or PostgreSQL/PostGIS."""
 
+import logging
+
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,7 +34,33 @@ def init_db() -> str:
                 "jako administrator bazy (CREATE EXTENSION postgis)."
             ) from exc
     db.create_all()
+    if engine.dialect.name == "postgresql":
+        _trigram_indexes(engine)
     vocabularies.seed()
     # Features saved before organisation records existed get their links.
     organisations.link_published(layer_registry())
     return engine.url.render_as_string(hide_password=True)
+
+
+#: Columns the finder and the lists search with LIKE '%…%'.
+TRIGRAM_COLUMNS = ("search_text", "terms")
+
+
+def _trigram_indexes(engine) -> None:
+    """Trigram indexes, so searching text inside words reads no other rows.
+
+    pg_trgm ships with PostgreSQL and a database owner may enable it; where it
+    cannot be, searches still work, reading every row.
+    """
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            for name in TRIGRAM_COLUMNS:
+                connection.execute(
+                    text(
+                        f"CREATE INDEX IF NOT EXISTS ix_features_{name}_trgm "
+                        f"ON features USING gin ({name} gin_trgm_ops)"
+                    )
+                )
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("No trigram indexes: %s", exc.orig or exc)

@@ -136,9 +136,24 @@ class Feature(FeatureFacts, db.Model):
     __table_args__ = (
         # The finder: a city's listed services in title order.
         Index("ix_features_listed", "city_id", "listed", "title_key"),
+        # On SQLite, the same with what the finder's filters read, so text and
+        # terms are scanned in the index, not in rows that carry JSON. (PostgreSQL
+        # limits the size of an index entry; it has trigram indexes instead, see
+        # webgis.database.)
+        Index(
+            "ix_features_listed_filters",
+            "city_id",
+            "listed",
+            "title_key",
+            "search_text",
+            "terms",
+            "languages",
+            "open_days",
+            "open_hours",
+        ).ddl_if(dialect="sqlite"),
         # The finder, nearest first: a square around the place. (Not led by
         # ``listed``: SQLite would then scan text through it in x order.)
-        Index("ix_features_x", "city_id", "x"),
+        Index("ix_features_x", "city_id", "x", "y", "listed"),
         # Validators of a layer's answers (store.layer_stamp), read from the index.
         Index("ix_features_stamp", "city_id", "layer", "updated_at", "version"),
         # Public lists, maps and the API: a layer's public features of a city.

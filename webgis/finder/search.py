@@ -356,12 +356,16 @@ def _open_at(where: list, specs, when: tuple[str, str]):
     those open for part of it are few, and their intervals are read here.
     """
     slot = func.substr(Feature.open_hours, indexing.hour_slot(*when), 1)
-    partly = select(Feature.id, Feature.layer, Feature.properties).where(
-        *where, slot == indexing.PART
+    # Their ids first (from the index), then the intervals of only those.
+    partly = list(
+        db.session.scalars(select(Feature.id).where(*where, slot == indexing.PART))
+    )
+    intervals = select(Feature.id, Feature.layer, Feature.properties).where(
+        Feature.id.in_(partly)
     )
     open_then = [
         row.id
-        for row in db.session.execute(partly)
+        for row in (db.session.execute(intervals) if partly else [])
         if any(
             is_open(row.properties.get(name), *when)
             for name in _public_hours(specs[row.layer])
