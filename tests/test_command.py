@@ -47,3 +47,22 @@ def test_reindex_command_counts_the_features(staff_app):
     result = staff_app.test_cli_runner().invoke(args=["features", "reindex"])
     assert result.exit_code == 0, result.output
     assert int(result.output.split(":")[1]) > 0
+
+
+def test_a_database_of_an_older_version_is_refused_with_what_it_lacks(tmp_path):
+    import sqlalchemy as sa
+
+    from tests.conftest import make_app
+    from webgis.core.extensions import db
+
+    app = make_app(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "init"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE features DROP COLUMN public_item"))
+    result = runner.invoke(args=["db", "init"])
+    assert result.exit_code == 1
+    assert (
+        "features.public_item" in result.output and "starszej wersji" in result.output
+    )

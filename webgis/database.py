@@ -2,7 +2,7 @@
 
 import logging
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webgis.accounts import users  # noqa: F401
@@ -34,6 +34,7 @@ def init_db() -> str:
                 "jako administrator bazy (CREATE EXTENSION postgis)."
             ) from exc
     db.create_all()
+    _check_columns(engine)
     if engine.dialect.name == "postgresql":
         _trigram_indexes(engine)
     vocabularies.seed()
@@ -64,3 +65,25 @@ def _trigram_indexes(engine) -> None:
                 )
     except SQLAlchemyError as exc:
         logging.getLogger(__name__).warning("No trigram indexes: %s", exc.orig or exc)
+
+
+def _check_columns(engine) -> None:
+    """Refuse, saying what is missing, a database made by an older version.
+
+    ``create_all`` adds missing tables, never missing columns; until schema
+    migrations exist such a database has to be made anew.
+    """
+    found = inspect(engine)
+    missing = [
+        f"{table.name}.{column.name}"
+        for table in db.metadata.sorted_tables
+        if found.has_table(table.name)
+        for column in table.columns
+        if column.name not in {c["name"] for c in found.get_columns(table.name)}
+    ]
+    if missing:
+        raise WebgisError(
+            "Baza danych pochodzi ze starszej wersji programu; brakuje kolumn: "
+            f"{', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}. "
+            "Utwórz nową bazę (dla demonstracji: usuń plik instance/webgis.sqlite)."
+        )
