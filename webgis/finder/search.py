@@ -271,6 +271,14 @@ def _order(query: Query) -> list:
     return [dx * dx + dy * dy, Feature.id]
 
 
+def listed_changes(city: City) -> list[tuple[int, datetime]]:
+    """(id, last change) of every service of the city the finder lists, by id."""
+    query = select(Feature.id, Feature.updated_at).where(
+        Feature.city_id == city.id, Feature.listed.is_(True)
+    )
+    return [tuple(row) for row in db.session.execute(query.order_by(Feature.id))]
+
+
 def search(
     city: City,
     query: Query,
