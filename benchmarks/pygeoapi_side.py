@@ -183,10 +183,13 @@ def side_by_side(database: str, ours: str, clients: int = 8, count: int = 40) ->
                 rates["pygeoapi"].append(load(other, clients, count)[2])
             best = {k: max(v) for k, v in rates.items()}
             ratio = best["ours"] / best["pygeoapi"]
-            word = "met" if ratio >= 2 else "MISSED"
+            # The issue sets ≥ 2× for pages of items and boxes; one item is measured.
+            verdict = ""
+            if name != "one item":
+                verdict = " (target ≥ 2×) — " + ("met" if ratio >= 2 else "MISSED")
             print(
                 f"    {name:11} ours {best['ours']:7.1f} req/s, pygeoapi "
-                f"{best['pygeoapi']:7.1f} req/s: {ratio:.2f}× (target ≥ 2×) — {word}"
+                f"{best['pygeoapi']:7.1f} req/s: {ratio:.2f}×{verdict}"
             )
     finally:
         process.terminate()

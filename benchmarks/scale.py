@@ -12,15 +12,17 @@ services in Wrocław, benchmarks/finder.py's generator), starts ``webgis serve``
   its points are drawn;
 - ``webgis --help``.
 
-With ``--pygeoapi`` (PostgreSQL only) it also installs pygeoapi in its own venv,
-serves the same features from its PostgreSQL provider (a view over our table) with
-waitress and 8 threads, and alternates the same API requests between the two.
+With ``--pygeoapi URL`` (an empty PostGIS database) it also installs pygeoapi in its
+own venv, serves the same features from its PostgreSQL provider (a view over our
+table in that database, filled by the same generator when the app runs on SQLite)
+with waitress and 8 threads, and alternates the same API requests between the two.
 
 It prints every target of issue #12 with the measured value. Not a test: run by
 hand (a 200,000 run takes several minutes), e.g.
     .venv/bin/python -m benchmarks.scale --services 1000,10000,50000
     .venv/bin/python -m benchmarks.scale --services 50000 \
-        --database postgresql+psycopg://user:pw@127.0.0.1/empty_db --pygeoapi
+        --pygeoapi postgresql+psycopg://user:pw@127.0.0.1/empty_db
+    (add ``--database`` with the same URL to run the app on PostGIS too)
 """
 
 import argparse
@@ -68,17 +70,32 @@ def get(url: str) -> tuple[float, int]:
 
 
 def load(url: str, clients: int, count: int) -> tuple[float, float, float]:
-    """Median and p95 (ms) and requests per second of ``count`` GETs by ``clients``."""
+    """Median and p95 (ms) and requests per second of ``count`` GETs by ``clients``.
+
+    A request that fails is reported and counted out, not retried.
+    """
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        times = [ms for ms, _size in pool.map(lambda _i: get(url), range(count))]
+        answers = list(pool.map(lambda _i: _timed(url), range(count)))
     seconds = time.perf_counter() - start
-    times.sort()
+    times = sorted(ms for ms in answers if ms is not None)
+    if len(times) < count:
+        print(f"    ({count - len(times)} of {count} requests failed)")
+    if not times:
+        return float("nan"), float("nan"), 0.0
     return (
         statistics.median(times),
         times[int(0.95 * (len(times) - 1))],
-        count / seconds,
+        len(times) / seconds,
     )
+
+
+def _timed(url: str) -> float | None:
+    try:
+        return get(url)[0]
+    except OSError as problem:
+        print(f"    {url}: {problem!r}")
+        return None
 
 
 class Server:
@@ -220,7 +237,7 @@ def main():
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database", help="an empty PostGIS database (URL)")
-    parser.add_argument("--pygeoapi", action="store_true")
+    parser.add_argument("--pygeoapi", metavar="URL", help="a PostGIS database for it")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
     verdict("webgis --help", help_seconds(), 1, "s")
@@ -244,10 +261,12 @@ def main():
                     )
                 rss, peak = server.rss_mib()
                 print(f"  server memory: {rss:.0f} MiB now, {peak:.0f} MiB at peak")
-                if args.pygeoapi and database.startswith("postgresql"):
+                if args.pygeoapi:
                     from benchmarks.pygeoapi_side import side_by_side
 
-                    side_by_side(database, server.base)
+                    if args.pygeoapi != database:
+                        build(args.pygeoapi, services)  # the same features
+                    side_by_side(args.pygeoapi, server.base)
                 print_targets(services, results, shown, cold)
             finally:
                 server.stop()

@@ -159,7 +159,7 @@ class Feature(FeatureFacts, db.Model):
         # Public lists, maps and the API: a layer's public features of a city.
         Index("ix_features_public", "city_id", "layer", "public", "id"),
         # Maps and bbox queries: the representative point.
-        Index("ix_features_place", "city_id", "layer", "lon", "lat"),
+        Index("ix_features_place", "city_id", "layer", "public", "lon", "lat"),
     )
 
     @property

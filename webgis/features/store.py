@@ -230,12 +230,13 @@ def clusters(
     bbox: tuple[float, float, float, float],
     cell: float,
 ) -> list[Cluster]:
-    """The visible features touching ``bbox``, grouped on a grid of ``cell`` degrees.
+    """The visible features in ``bbox``, grouped on a grid of ``cell`` degrees.
 
-    Grouped by the database (their representative points), so a city-wide view of
-    200,000 features sends a few dozen groups, not the features.
+    Grouped by the database by their representative points (an index holds them),
+    so a city-wide view of 200,000 features sends a few dozen groups, not the
+    features.
     """
-    where = _in_view_where(city, spec, user, bbox)
+    where = _points_where(city, spec, user, bbox)
     column = db.cast(Feature.lon / cell, db.Integer)
     row = db.cast(Feature.lat / cell, db.Integer)
     query = (
@@ -256,6 +257,27 @@ def clusters(
         Cluster(int(n), lon, lat, (w, s, e, north), int(first))
         for n, lon, lat, w, s, e, north, first in db.session.execute(query)
     ]
+
+
+def _points_where(city, spec, user, bbox) -> list:
+    west, south, east, north = bbox
+    return [
+        *readable(city, spec, user),
+        Feature.lon.between(west, east),
+        Feature.lat.between(south, north),
+    ]
+
+
+def count_points_in_view(
+    city: City, spec: LayerSpec, user, bbox: tuple[float, float, float, float]
+) -> int:
+    """How many visible features have their representative point in ``bbox``.
+
+    Read from an index alone: what a map needs to choose between features and
+    groups (:func:`clusters`), where :func:`count_in_view` is exact for polygons.
+    """
+    where = _points_where(city, spec, user, bbox)
+    return db.session.scalar(select(db.func.count()).where(*where))
 
 
 def get(city: City, spec: LayerSpec, feature_id: int, user) -> Feature:
@@ -894,10 +916,20 @@ def published_versions(city: City, layer_keys) -> list[tuple]:
 
 def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
     """The published features among ``ids``, or all of them when ``ids`` is None."""
-    query = _published(city, layer_keys)
-    if ids is not None:
-        query = query.where(Feature.id.in_(list(ids)))
-    return list(db.session.scalars(query))
+    if ids is None:
+        return list(db.session.scalars(_published(city, layer_keys)))
+    # By primary key, then checked here: with the city and layer in the same
+    # statement, SQLite walks the layer's index instead (17 ms for 25 ids at 50,000).
+    layers = set(layer_keys)
+    found = db.session.scalars(select(Feature).where(Feature.id.in_(list(ids))))
+    return [
+        f
+        for f in found
+        if f.city_id == city.id
+        and f.layer in layers
+        and f.status == "published"
+        and f.moderation in (None, "accepted")
+    ]
 
 
 def public_page(

@@ -59,7 +59,7 @@ def layer_in_view(city_code: str, layer_key: str):
         raise ogc.OgcError(_l("Podaj bbox: zachód,południe,wschód,północ w stopniach."))
     bbox = ogc.parse_bbox(request.args["bbox"])
     staff = current_user.is_authenticated
-    matched = store.count_in_view(city, spec, current_user, bbox)
+    matched = store.count_points_in_view(city, spec, current_user, bbox)
     if matched <= SINGLE_FEATURES:
         features = store.in_view(city, spec, current_user, bbox)
         items = [_map_item(spec, f) for f in features]
