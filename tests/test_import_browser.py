@@ -79,5 +79,10 @@ def test_an_organiser_imports_facilities_after_fixing_the_bad_row(
         page.get_by_text("Zaimportowano z pliku placowki-poprawione.xlsx")
     ).to_be_visible()
     expect(page.get_by_role("link", name="Dom testowy 001")).to_be_visible()
+    # The list shows 100 a page; all 200 drafts are found by their name.
+    page.get_by_label("Szukaj").fill("Dom testowy")
+    page.get_by_role("button", name="Pokaż").click()
+    expect(page.get_by_role("status").first).to_contain_text("Wyników: 200")
+    page.get_by_role("link", name="następne »").click()
     expect(page.get_by_role("link", name="Dom testowy 200")).to_be_visible()
     assert page.errors == []
