@@ -423,3 +423,20 @@ def test_text_from_features_is_escaped_in_the_list_and_the_map(staff_app):
     assert "<script>alert(3)" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text in the list
     assert "\\u003cimg src=x" in html  # and in the map's pin data
+
+
+def test_each_server_thread_transforms_with_its_own_transformer():
+    """Pyproj transformers are not thread-safe: sharing one crashed the server."""
+    import threading
+
+    seen = []
+    threads = [
+        threading.Thread(target=lambda: seen.append(metric_transformer()))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(t) for t in seen}) == 4  # (kept alive, so ids are distinct)
+    assert metric_transformer() is metric_transformer()  # reused within a thread

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 import re
 import struct
+import threading
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -33,10 +33,21 @@ STORAGE_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:2180"
 
 
-@cache
+_per_thread = threading.local()
+
+
 def metric_transformer() -> Transformer:
-    """From stored lon/lat (EPSG:4326) to metres (EPSG:2180), built when first asked."""
-    return Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+    """From stored lon/lat (EPSG:4326) to metres (EPSG:2180), one per thread.
+
+    A pyproj Transformer must not be shared between threads: the server's
+    threads transforming through one crashed the process (a segfault in the
+    benchmark at 8 concurrent clients). Each thread builds its own once.
+    """
+    transformer = getattr(_per_thread, "metric", None)
+    if transformer is None:
+        transformer = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+        _per_thread.metric = transformer
+    return transformer
 
 
 #: Poland's extent in lon/lat with a small margin: anything outside is a wrong CRS.
