@@ -4,9 +4,13 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point
 
+from tests import test_browser
 from tests.conftest import NADODRZE, demo_database, served, valid_form
 
 pytestmark = pytest.mark.browser
+
+# The Chromium fixtures of the other browser tests (script errors recorded).
+browser, page = test_browser.browser, test_browser.page
 
 #: More than the map sends one by one (webgis.web.views.main.SINGLE_FEATURES).
 CROWD = 400
@@ -35,30 +39,6 @@ def crowded_url(tmp_path_factory):
         store.save_many(None, cities.get_city("wroclaw"), spec, rows)
     with served(app) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="pl-PL")
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def zoom(page) -> int:

@@ -373,15 +373,7 @@ def typed_value(name: str, schema: dict, text: str):
 def read_items(found: Collection, query: ItemsQuery) -> tuple[list[dict], int]:
     """One page of the collection's items as GeoJSON features, and how many match."""
     if found.spec is not None:
-        features, matched = store.public_page(
-            found.city,
-            found.spec,
-            bbox=query.bbox,
-            updated=query.updated,
-            equals=query.equals,
-            limit=query.limit,
-            offset=query.offset,
-        )
+        features, matched = _layer_page(found, query)
         return [layer_item(found.spec, f) for f in features], matched
     area = query.area
     matching = [
@@ -421,6 +413,10 @@ def read_item_texts(found: Collection, query: ItemsQuery) -> tuple[list[str], in
     The same items as :func:`read_items` (a test holds them equal), joined from
     stored text instead of being built and encoded on every request.
     """
+    return _layer_page(found, query, texts=True)
+
+
+def _layer_page(found: Collection, query: ItemsQuery, texts: bool = False):
     return store.public_page(
         found.city,
         found.spec,
@@ -429,7 +425,7 @@ def read_item_texts(found: Collection, query: ItemsQuery) -> tuple[list[str], in
         equals=query.equals,
         limit=query.limit,
         offset=query.offset,
-        texts=True,
+        texts=texts,
     )
 
 

@@ -113,6 +113,17 @@ def visible(city: City, spec: LayerSpec, user, include_archived=False) -> list[F
     return list(db.session.scalars(query.order_by(Feature.id)))
 
 
+def envelope_overlaps(bounds: tuple[float, float, float, float]) -> list:
+    """SQL: the feature's envelope overlaps ``bounds`` (west, south, east, north)."""
+    west, south, east, north = bounds
+    return [
+        Feature.max_lon >= west,
+        Feature.min_lon <= east,
+        Feature.max_lat >= south,
+        Feature.min_lat <= north,
+    ]
+
+
 def touching(where: list, bbox: tuple[float, float, float, float]) -> list:
     """``where`` and "the geometry touches ``bbox``" (west, south, east, north).
 
@@ -134,13 +145,7 @@ def touching(where: list, bbox: tuple[float, float, float, float]) -> list:
     )
     # The R*Tree keeps its boxes in single precision, rounded outwards: the
     # columns say exactly which envelopes overlap.
-    overlap = [
-        Feature.id.in_(candidates),
-        Feature.max_lon >= west,
-        Feature.min_lon <= east,
-        Feature.max_lat >= south,
-        Feature.min_lat <= north,
-    ]
+    overlap = [Feature.id.in_(candidates), *envelope_overlaps(bbox)]
     inside = (
         (Feature.min_lon >= west)
         & (Feature.max_lon <= east)
@@ -754,13 +759,7 @@ def _list_query(city, spec: LayerSpec, user, filters: dict):
     if filters.get("area") and (area is None or area.geometry is None):
         where.append(db.false())  # an unknown area holds nothing
     elif area is not None:
-        west, south, east, north = area.geometry.bounds
-        where += [
-            Feature.max_lon >= west,
-            Feature.min_lon <= east,
-            Feature.max_lat >= south,
-            Feature.min_lat <= north,
-        ]
+        where += envelope_overlaps(area.geometry.bounds)
     query = select(Feature).where(*where).order_by(*_list_order(spec, filters))
     return query, area
 
@@ -787,7 +786,10 @@ def _list_order(spec: LayerSpec, filters: dict) -> list:
 
 def listing(city, spec: LayerSpec, user, filters: dict) -> list[FeatureRow]:
     """Every feature a list with these filters shows, in its order (downloads)."""
-    query, area = _list_query(city, spec, user, filters)
+    return _all_listed(city, *_list_query(city, spec, user, filters))
+
+
+def _all_listed(city, query, area) -> list[FeatureRow]:
     rows = _rows(query)
     return rows if area is None else [r for r in rows if _in_area(city, area, r)]
 
@@ -804,7 +806,7 @@ def list_page(city, spec: LayerSpec, user, filters: dict, page: int) -> ListPage
         return ListPage(
             _rows(query, LIST_PAGE, (page - 1) * LIST_PAGE), total, page, last
         )
-    rows = listing(city, spec, user, filters)
+    rows = _all_listed(city, query, area)
     last = max(1, -(-len(rows) // LIST_PAGE))
     page = min(page, last)
     return ListPage(

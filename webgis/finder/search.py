@@ -253,13 +253,7 @@ def _day_and_area(query: Query, when, area: BaseGeometry | None) -> list:
     if when is not None:
         found.append(indexing.contains(Feature.open_days, f"|{when[0]}|"))
     if area is not None:
-        west, south, east, north = area.bounds
-        found += [
-            Feature.max_lon >= west,
-            Feature.min_lon <= east,
-            Feature.max_lat >= south,
-            Feature.min_lat <= north,
-        ]
+        found += store.envelope_overlaps(area.bounds)
     return found
 
 
