@@ -326,7 +326,10 @@ def serve(host, port):
     """Serve the app with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
+    from webgis.core.collection import collect_between_requests
+
     app = current_app._get_current_object()
+    collect_between_requests(app)
     click.echo(f"Mapa Zasobów: http://{host}:{port}/  (Ctrl+C kończy)")
     waitress_serve(app, host=host, port=port, threads=8)
 
