@@ -440,3 +440,14 @@ def test_each_server_thread_transforms_with_its_own_transformer():
         thread.join()
     assert len({id(t) for t in seen}) == 4  # (kept alive, so ids are distinct)
     assert metric_transformer() is metric_transformer()  # reused within a thread
+
+
+def test_boundaries_of_areas_and_places_load_only_when_a_query_uses_them():
+    loads = []
+    areas = search.OnDemand(["ZTPS-7"], lambda: loads.append(1) or {"ZTPS-7": "x"})
+    assert "ZTPS-7" in areas and list(areas) == ["ZTPS-7"] and len(areas) == 1
+    assert "ZTPS-9" not in areas and loads == []
+    assert areas["ZTPS-7"] == "x" and areas.get("ZTPS-7") == "x" and loads == [1]
+    with pytest.raises(KeyError):
+        areas["ZTPS-9"]
+    assert loads == [1]

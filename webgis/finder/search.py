@@ -15,7 +15,7 @@ a process that never saw a feature simply derives it again.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -47,7 +47,7 @@ from webgis.finder.questions import (
     parse_query,
 )
 from webgis.geography.boundaries import metric_transformer
-from webgis.geography.models import City
+from webgis.geography.models import City, ServiceArea, Unit
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PAGE_SIZE = 25
@@ -469,18 +469,65 @@ def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
     Places are the city's units (their representative point) and the addresses of
     its services (asked of the database only when a place was typed); at each
     level of :func:`~webgis.finder.questions.find_place` a unit wins over an
-    address.
+    address. Only names and codes are read here: the boundaries themselves are
+    loaded when a query asks for an area or a place.
     """
-    areas: dict[str, BaseGeometry | None] = {
-        a.code: a.geometry for a in city.service_areas
-    }
-    places: dict[str, Point] = {}
-    for unit in city.units:
-        areas[f"unit-{unit.number}"] = unit.geometry
-        places[fold(unit.name)] = unit.geometry.representative_point()
+    codes = db.session.scalars(
+        select(ServiceArea.code).where(ServiceArea.city_id == city.id)
+    ).all()
+    units = db.session.execute(
+        select(Unit.number, Unit.name).where(Unit.city_id == city.id)
+    ).all()
+    areas = OnDemand(
+        [*codes, *(f"unit-{number}" for number, _name in units)],
+        lambda: _area_geometries(city),
+    )
+    places = OnDemand([fold(name) for _n, name in units], lambda: _unit_points(city))
     return Choices(
         vocabularies, areas, places, lambda wanted, level: _address(city, wanted, level)
     )
+
+
+class OnDemand(Mapping):
+    """A mapping whose keys are known now and whose values are loaded on first use.
+
+    The finder needs the names of areas and places on every request, but their
+    boundaries only when a query filters by one; loading every unit's boundary
+    cost more than the rest of a search.
+    """
+
+    def __init__(self, keys: list[str], load: Callable[[], Mapping]):
+        self._keys = dict.fromkeys(keys)
+        self._load = load
+        self._values: Mapping | None = None
+
+    def __getitem__(self, key: str):
+        if key not in self._keys:
+            raise KeyError(key)
+        if self._values is None:
+            self._values = self._load()
+        return self._values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys  # without loading the values
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _area_geometries(city: City) -> dict[str, BaseGeometry | None]:
+    areas: dict[str, BaseGeometry | None] = {
+        a.code: a.geometry for a in city.service_areas
+    }
+    areas.update((f"unit-{u.number}", u.geometry) for u in city.units)
+    return areas
+
+
+def _unit_points(city: City) -> dict[str, Point]:
+    return {fold(u.name): u.geometry.representative_point() for u in city.units}
 
 
 def _address(city: City, wanted: str, level: str) -> Point | None:
