@@ -321,6 +321,14 @@ def test_an_offset_past_the_end_is_an_empty_page_without_next(client):
     assert ("prev", GEOJSON) in _rels(page)
 
 
+def test_a_layer_page_past_the_end_still_says_how_many_match(client):
+    items = "/ogc/collections/wroclaw-day_centres/items?f=json"
+    first = _json(client.get(items), GEOJSON)
+    past = _json(client.get(f"{items}&offset={first['numberMatched'] + 5}"), GEOJSON)
+    assert past["features"] == []
+    assert past["numberMatched"] == first["numberMatched"] > 0
+
+
 # -- filters ------------------------------------------------------------------------
 
 

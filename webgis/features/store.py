@@ -198,6 +198,16 @@ def in_view(
     return _rows(select(Feature).where(*where).order_by(Feature.id), limit, offset)
 
 
+def _columns(texts: bool) -> list:
+    if texts:
+        return [Feature.id, Feature.public_item]
+    return [getattr(Feature, f.name) for f in fields(FeatureRow)]
+
+
+def _made(row, texts: bool):
+    return item_with_id(*row) if texts else FeatureRow(*row)
+
+
 def _rows(query, limit: int | None = None, offset: int = 0, texts: bool = False):
     """The query's features as rows (no ORM objects), a page of them if asked.
 
@@ -206,14 +216,24 @@ def _rows(query, limit: int | None = None, offset: int = 0, texts: bool = False)
     """
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    if texts:
-        query = query.with_only_columns(Feature.id, Feature.public_item)
-        return [item_with_id(*row) for row in db.session.execute(query)]
-    columns = [getattr(Feature, f.name) for f in fields(FeatureRow)]
-    return [
-        FeatureRow(*row)
-        for row in db.session.execute(query.with_only_columns(*columns))
-    ]
+    rows = db.session.execute(query.with_only_columns(*_columns(texts)))
+    return [_made(row, texts) for row in rows]
+
+
+def _counted_page(query, limit: int, offset: int, texts: bool) -> tuple[list, int]:
+    """A page of the query's rows and how many rows match, in one statement.
+
+    The count rides along as a window over every match, so the matches are found
+    once (a second ``count(*)`` found them all again); only a page past the end,
+    which has no row to carry it, asks again.
+    """
+    matched = db.func.count().over().label("matched")
+    page = query.with_only_columns(*_columns(texts), matched)
+    rows = db.session.execute(page.limit(limit).offset(offset)).all()
+    if rows:
+        return [_made(row[:-1], texts) for row in rows], rows[0].matched
+    count = query.with_only_columns(db.func.count()).order_by(None)
+    return [], db.session.scalar(count)
 
 
 @dataclass(frozen=True)
@@ -976,8 +996,7 @@ def public_page(
             rest[name] = wanted
     query = select(Feature).where(*where).order_by(Feature.id)
     if not rest:
-        count = select(db.func.count()).where(*where)
-        return _rows(query, limit, offset, texts), db.session.scalar(count)
+        return _counted_page(query, limit, offset, texts)
     matching = [f for f in _rows(query) if _has_values(spec, f, rest)]
     page = matching[offset : offset + limit]
     return ([f.item_text() for f in page] if texts else page), len(matching)
