@@ -6,7 +6,14 @@ import uuid
 import pytest
 from shapely.geometry import Point
 
-from tests.conftest import NADODRZE, OLBIN, client_as, new_feature, new_suggestion
+from tests.conftest import (
+    NADODRZE,
+    OLBIN,
+    STAFF,
+    client_as,
+    new_feature,
+    new_suggestion,
+)
 from webgis.finder import questions, search
 from webgis.geography.boundaries import metric_transformer
 
@@ -451,3 +458,47 @@ def test_boundaries_of_areas_and_places_load_only_when_a_query_uses_them():
     with pytest.raises(KeyError):
         areas["ZTPS-9"]
     assert loads == [1]
+
+
+def found(client, url) -> int:
+    page = client.get(url).get_data(as_text=True)
+    return int(re.search(r"Znaleziono: (\d+)", page).group(1))
+
+
+def test_a_type_alone_counts_only_listed_services_after_every_change(staff_app):
+    from webgis.accounts import users
+    from webgis.core.extensions import db
+    from webgis.features import store
+    from webgis.features.models import Feature
+
+    client = client_as(staff_app, "anonymous")
+    clubs, care = "/wroclaw/services?type=self_help_club", "?type=day_support_care"
+    care = f"/wroclaw/services{care}"
+    before_clubs, before_care = found(client, clubs), found(client, care)
+    word = token()
+    feature_id, _ = new_feature(
+        staff_app, name=f"Klub {word}", facility_type="self_help_club"
+    )
+    new_feature(
+        staff_app, name=f"Szkic {word}", facility_type="self_help_club", status="draft"
+    )
+    new_feature(staff_app, name="Inny klub", facility_type="self_help_club")
+    before_clubs += 1
+    assert found(client, clubs) == before_clubs + 1
+    assert found(client, f"{clubs}&q={word}") == 1  # the words count too
+    with staff_app.app_context():
+        planner = users.get_user_by_email(STAFF["planner"][0])
+        feature = db.session.get(Feature, feature_id)
+        changed = {**feature.properties, "facility_type": "day_support_care"}
+        store.update(planner, feature, feature.version, None, changed, "published")
+    assert (found(client, clubs), found(client, care)) == (
+        before_clubs,
+        before_care + 1,
+    )
+    with staff_app.app_context():
+        planner = users.get_user_by_email(STAFF["planner"][0])
+        feature = db.session.get(Feature, feature_id)
+        store.update(
+            planner, feature, feature.version, None, feature.properties, "archived"
+        )
+    assert found(client, care) == before_care

@@ -234,16 +234,20 @@ def test_stored_items_are_the_items_built_afresh(staff_app):
 def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
     from webgis.core.extensions import db
     from webgis.features import store
-    from webgis.features.models import Feature
+    from webgis.features.models import Feature, ListedTerm
 
     feature_id, _ = new_feature(staff_app, name="Do przeliczenia")
     with staff_app.app_context():
         before = db.session.get(Feature, feature_id)
         version, changed = before.version, before.updated_at
+        terms = {t.token for t in before.listed_terms}
         db.session.execute(
             sa.update(Feature)
             .where(Feature.id == feature_id)
             .values(public_item="", search_text="", listed=False, updated_at=changed)
+        )
+        db.session.execute(
+            sa.delete(ListedTerm).where(ListedTerm.feature_id == feature_id)
         )
         db.session.commit()
         assert store.reindex() > 0
@@ -251,7 +255,22 @@ def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
         after = db.session.get(Feature, feature_id)
         assert after.version == version and after.updated_at == changed
         assert "do przeliczenia" in after.search_text and after.listed
+        assert terms and {t.token for t in after.listed_terms} == terms
         assert json.loads(after.public_item)["properties"]["name"] == "Do przeliczenia"
+
+
+def test_a_database_without_term_rows_gets_them_when_initialised(staff_app):
+    from webgis.core.extensions import db
+    from webgis.database import init_db
+    from webgis.features.models import ListedTerm
+
+    count = sa.select(sa.func.count()).select_from(ListedTerm)
+    with staff_app.app_context():
+        rows = db.session.scalar(count)
+        db.session.execute(sa.delete(ListedTerm))
+        db.session.commit()
+        init_db()
+        assert rows > 0 and db.session.scalar(count) == rows
 
 
 def test_a_suggestion_published_behind_the_queue_stays_out_of_public_outputs(

@@ -2,7 +2,7 @@
 
 import logging
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webgis.accounts import users  # noqa: F401
@@ -10,7 +10,7 @@ from webgis.core import audit  # noqa: F401
 from webgis.core.errors import WebgisError
 from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
-from webgis.features import models, organisations, vocabularies  # noqa: F401
+from webgis.features import models, organisations, store, vocabularies
 from webgis.geography import models as geography_models  # noqa: F401
 
 # Importing the modules above registers their tables with the metadata.
@@ -35,6 +35,7 @@ def init_db() -> str:
             ) from exc
     db.create_all()
     _check_columns(engine)
+    _fill_listed_terms()
     if engine.dialect.name == "postgresql":
         _trigram_indexes(engine)
     vocabularies.seed()
@@ -65,6 +66,19 @@ def _trigram_indexes(engine) -> None:
                 )
     except SQLAlchemyError as exc:
         logging.getLogger(__name__).warning("No trigram indexes: %s", exc.orig or exc)
+
+
+def _fill_listed_terms() -> None:
+    """Fill the finder's term rows of a database made before they existed.
+
+    ``create_all`` adds the table empty; the rows follow from the features'
+    query columns, which :func:`~webgis.features.store.reindex` recomputes.
+    """
+    Feature, ListedTerm = models.Feature, models.ListedTerm
+    if db.session.scalar(select(ListedTerm.feature_id).limit(1)) is not None:
+        return
+    if db.session.scalar(select(Feature.id).where(Feature.listed).limit(1)):
+        store.reindex()
 
 
 def _check_columns(engine) -> None:

@@ -45,6 +45,11 @@ def term_token(vocabulary: str, key: str) -> str:
     return f"|{vocabulary}:{key}|"
 
 
+def tokens(terms: str) -> list[str]:
+    """The tokens of a ``terms`` column, each as :func:`term_token` writes it."""
+    return [f"|{token}|" for token in terms.strip("|").split("||") if token]
+
+
 #: The property every public item carries: the time of its last change.
 UPDATED = "updated_at"
 

@@ -36,6 +36,7 @@ from webgis.features.models import (
     STATUSES,
     Feature,
     FeatureRow,
+    ListedTerm,
     Revision,
     item_with_id,
 )
@@ -613,8 +614,24 @@ def refresh_columns(spec: LayerSpec, feature: Feature) -> None:
     """
     # The time of this change, set here (not at flush) so the public item has it.
     feature.updated_at = datetime.now(UTC).replace(tzinfo=None)
-    for name, value in _index_values(spec, feature).items():
+    values = _index_values(spec, feature)
+    for name, value in values.items():
         setattr(feature, name, value)
+    _keep_listed_terms(feature, _listed_tokens(values))
+
+
+def _listed_tokens(values: dict) -> set[str]:
+    return set(indexing.tokens(values["terms"])) if values["listed"] else set()
+
+
+def _keep_listed_terms(feature: Feature, wanted: set[str]) -> None:
+    # Only what changed: a term removed and added again in one flush would clash.
+    kept = {term.token: term for term in feature.listed_terms}
+    for token in kept.keys() - wanted:
+        feature.listed_terms.remove(kept[token])
+    city_id = feature.city_id if feature.city_id is not None else feature.city.id
+    for token in sorted(wanted - kept.keys()):
+        feature.listed_terms.append(ListedTerm(token=token, city_id=city_id))
 
 
 def _index_values(spec: LayerSpec, feature: Feature) -> dict:
@@ -666,9 +683,24 @@ def reindex(batch: int = 2_000) -> int:
                     for r in rows
                 ],
             )
+            _replace_listed_terms(rows, {f.id: f.city_id for f in features})
         last_id, done = features[-1].id, done + len(features)
         db.session.commit()
         db.session.expunge_all()
+
+
+def _replace_listed_terms(rows: list[dict], cities_of: dict[int, int]) -> None:
+    terms = ListedTerm.__table__
+    ids = [r["feature_id"] for r in rows]
+    db.session.execute(terms.delete().where(terms.c.feature_id.in_(ids)))
+    new = [
+        {"feature_id": i, "token": t, "city_id": cities_of[i]}
+        for r in rows
+        for i in [r["feature_id"]]
+        for t in sorted(_listed_tokens(r))
+    ]
+    if new:
+        db.session.execute(terms.insert(), new)
 
 
 def _spec_of(feature: Feature) -> LayerSpec:

@@ -27,7 +27,7 @@ import shapely
 from flask import current_app
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from layers import LayerSpec
 from webgis.core.errors import NotFound
@@ -36,7 +36,7 @@ from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
 from webgis.features import indexing, store
 from webgis.features.kinds import WEEKDAYS
-from webgis.features.models import Feature
+from webgis.features.models import Feature, ListedTerm
 from webgis.finder.questions import (
     ANY_OF,
     LANGUAGES,
@@ -229,14 +229,11 @@ def conditions(city: City, query: Query) -> list:
         for word in fold(query.text).split()
     ]
     for name, wanted in query.terms.items():
-        if wanted:
-            tokens = [
-                indexing.contains(
-                    Feature.terms, indexing.term_token(VOCABULARY_FILTERS[name], key)
-                )
-                for key in wanted
-            ]
-            found.append(or_(*tokens) if name in ANY_OF else and_(*tokens))
+        tokens = _tokens(name, wanted)
+        if name in ANY_OF and tokens:
+            found.append(Feature.id.in_(_with_terms(city, tokens)))
+        else:
+            found += [Feature.id.in_(_with_terms(city, [t])) for t in tokens]
     if query.language:
         stems = [
             indexing.contains(Feature.languages, fold(s))
@@ -246,6 +243,33 @@ def conditions(city: City, query: Query) -> list:
             stems.append(Feature.languages == "")  # no language listed: Polish
         found.append(or_(*stems))
     return found
+
+
+def _tokens(name: str, wanted: tuple[str, ...]) -> list[str]:
+    return [indexing.term_token(VOCABULARY_FILTERS[name], key) for key in wanted]
+
+
+def _with_terms(city: City, tokens: list[str]):
+    """SQL: ids of the city's listed services that have any of these terms."""
+    return select(ListedTerm.feature_id).where(
+        ListedTerm.city_id == city.id, ListedTerm.token.in_(tokens)
+    )
+
+
+def _count(city: City, query: Query, where: list, when) -> int:
+    """How many listed services pass ``where``, the conditions of ``query``.
+
+    A query that filters by one term filter alone is counted on the narrow term
+    rows (read from their index only), not on the services.
+    """
+    chosen = [(name, wanted) for name, wanted in query.terms.items() if wanted]
+    alone = not (query.text.strip() or query.language or when or query.area)
+    if alone and len(chosen) == 1:
+        name, wanted = chosen[0]
+        if name in ANY_OF or len(wanted) == 1:
+            ids = _with_terms(city, _tokens(name, wanted)).distinct().subquery()
+            return db.session.scalar(select(func.count()).select_from(ids))
+    return db.session.scalar(select(func.count()).where(*where))
 
 
 def _day_and_area(query: Query, when, area: BaseGeometry | None) -> list:
@@ -297,7 +321,7 @@ def search(
         return [], 0, 1, 1  # an area without a boundary holds nothing
     ordered = select(Feature.id).where(*where).order_by(*_order(query))
     if area is None:
-        total = db.session.scalar(select(func.count()).where(*where))
+        total = _count(city, query, where, when)
         last = max(1, -(-total // size))
         page = min(query.page, last)
         ids = _page_ids(where, ordered, query, size, (page - 1) * size)
