@@ -22,7 +22,7 @@ from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.demo import load_demo
 from webgis.features import store
-from webgis.features.models import Feature
+from webgis.features.models import Feature, ListedTerm
 from webgis.geography import cities
 
 BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "boundaries"
@@ -85,9 +85,10 @@ def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
     city = cities.get_city("wroclaw")
     spec = layer_registry()["day_centres"]
     table = Feature.__table__
-    rows, now = [], datetime.now(UTC).replace(tzinfo=None)
+    rows, tokens, now = [], [], datetime.now(UTC).replace(tzinfo=None)
     for i, point in enumerate(random_points(city, count, rng)):
         feature = Feature(
+            city_id=city.id,
             layer=spec.key,
             geometry=point,
             status="published",
@@ -96,15 +97,29 @@ def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
         store.refresh_columns(spec, feature)
         row = {c.name: getattr(feature, c.key) for c in table.columns}
         del row["id"]
-        row.update(city_id=city.id, version=1, moderation_note="")
-        row.update(created_at=now, updated_at=now)
+        row.update(version=1, moderation_note="", created_at=now, updated_at=now)
         rows.append(row)
+        tokens.append([t.token for t in feature.listed_terms])
         if len(rows) == batch:
-            db.session.execute(table.insert(), rows)
-            rows = []
+            _insert(rows, tokens, city.id)
+            rows, tokens = [], []
     if rows:
-        db.session.execute(table.insert(), rows)
+        _insert(rows, tokens, city.id)
     db.session.commit()
+
+
+def _insert(rows: list[dict], tokens: list[list[str]], city_id: int) -> None:
+    """Insert features and the finder's term rows the store keeps beside them."""
+    table = Feature.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    ids = db.session.execute(statement, rows).scalars().all()
+    terms = [
+        {"feature_id": feature_id, "token": token, "city_id": city_id}
+        for feature_id, listed in zip(ids, tokens, strict=True)
+        for token in listed
+    ]
+    if terms:
+        db.session.execute(ListedTerm.__table__.insert(), terms)
 
 
 def demo_app(url: str):
