@@ -601,7 +601,17 @@ def get_service(
 
 
 def city_bounds(city: City) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the city's units, to frame an empty map."""
+    """(west, south, east, north) of the city's units, to frame an empty map.
+
+    PostGIS works out the extent itself rather than send every boundary over.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        extent = func.ST_Extent(Unit.geometry)
+        edges = [func.ST_XMin(extent), func.ST_YMin(extent)]
+        edges += [func.ST_XMax(extent), func.ST_YMax(extent)]
+        found = db.session.execute(select(*edges).where(Unit.city_id == city.id))
+        bounds = found.one()
+        return POLAND if bounds[0] is None else tuple(float(v) for v in bounds)
     geometries = [u.geometry for u in city.units]
     if not geometries:
         return POLAND

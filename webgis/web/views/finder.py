@@ -39,7 +39,7 @@ MODES = ("page", "kiosk", "embed")
 
 
 def _vocabulary_terms() -> dict[str, list]:
-    return {v: vocabularies.terms(v) for v in questions.VOCABULARY_FILTERS.values()}
+    return vocabularies.active_terms(list(questions.VOCABULARY_FILTERS.values()))
 
 
 def _finder(city_code: str, template: str, mode: str):
