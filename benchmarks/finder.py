@@ -22,7 +22,7 @@ from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.demo import load_demo
 from webgis.features import store
-from webgis.features.models import Feature, ListedTerm
+from webgis.features.models import Feature, ListedTerm, ListedText
 from webgis.geography import cities
 
 BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "boundaries"
@@ -85,7 +85,7 @@ def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
     city = cities.get_city("wroclaw")
     spec = layer_registry()["day_centres"]
     table = Feature.__table__
-    rows, tokens, now = [], [], datetime.now(UTC).replace(tzinfo=None)
+    rows, listed, now = [], [], datetime.now(UTC).replace(tzinfo=None)
     for i, point in enumerate(random_points(city, count, rng)):
         feature = Feature(
             city_id=city.id,
@@ -99,27 +99,34 @@ def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
         del row["id"]
         row.update(version=1, moderation_note="", created_at=now, updated_at=now)
         rows.append(row)
-        tokens.append([t.token for t in feature.listed_terms])
+        listed.append(feature)
         if len(rows) == batch:
-            _insert(rows, tokens, city.id)
-            rows, tokens = [], []
+            _insert(rows, listed)
+            rows, listed = [], []
     if rows:
-        _insert(rows, tokens, city.id)
+        _insert(rows, listed)
     db.session.commit()
 
 
-def _insert(rows: list[dict], tokens: list[list[str]], city_id: int) -> None:
-    """Insert features and the finder's term rows the store keeps beside them."""
+def _insert(rows: list[dict], features: list[Feature]) -> None:
+    """Insert features and the finder's term and text rows the store keeps."""
     table = Feature.__table__
     statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     ids = db.session.execute(statement, rows).scalars().all()
+    pairs = list(zip(ids, features, strict=True))
     terms = [
-        {"feature_id": feature_id, "token": token, "city_id": city_id}
-        for feature_id, listed in zip(ids, tokens, strict=True)
-        for token in listed
+        {"feature_id": i, "token": term.token, "city_id": term.city_id}
+        for i, feature in pairs
+        for term in feature.listed_terms
     ]
-    if terms:
-        db.session.execute(ListedTerm.__table__.insert(), terms)
+    texts = [
+        {"feature_id": i, "city_id": f.city_id, "search_text": f.search_text}
+        for i, f in pairs
+        if f.listed_text is not None
+    ]
+    for model, new in ((ListedTerm, terms), (ListedText, texts)):
+        if new:
+            db.session.execute(model.__table__.insert(), new)
 
 
 def demo_app(url: str):

@@ -465,7 +465,9 @@ def found(client, url) -> int:
     return int(re.search(r"Znaleziono: (\d+)", page).group(1))
 
 
-def test_a_type_alone_counts_only_listed_services_after_every_change(staff_app):
+def test_a_type_or_words_alone_count_only_listed_services_after_every_change(
+    staff_app,
+):
     from webgis.accounts import users
     from webgis.core.extensions import db
     from webgis.features import store
@@ -486,6 +488,7 @@ def test_a_type_alone_counts_only_listed_services_after_every_change(staff_app):
     before_clubs += 1
     assert found(client, clubs) == before_clubs + 1
     assert found(client, f"{clubs}&q={word}") == 1  # the words count too
+    assert found(client, f"/wroclaw/services?q={word}") == 1  # not the draft
     with staff_app.app_context():
         planner = users.get_user_by_email(STAFF["planner"][0])
         feature = db.session.get(Feature, feature_id)
@@ -502,3 +505,4 @@ def test_a_type_alone_counts_only_listed_services_after_every_change(staff_app):
             planner, feature, feature.version, None, feature.properties, "archived"
         )
     assert found(client, care) == before_care
+    assert found(client, f"/wroclaw/services?q={word}") == 0

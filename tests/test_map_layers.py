@@ -234,7 +234,7 @@ def test_stored_items_are_the_items_built_afresh(staff_app):
 def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
     from webgis.core.extensions import db
     from webgis.features import store
-    from webgis.features.models import Feature, ListedTerm
+    from webgis.features.models import Feature, ListedTerm, ListedText
 
     feature_id, _ = new_feature(staff_app, name="Do przeliczenia")
     with staff_app.app_context():
@@ -246,9 +246,8 @@ def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
             .where(Feature.id == feature_id)
             .values(public_item="", search_text="", listed=False, updated_at=changed)
         )
-        db.session.execute(
-            sa.delete(ListedTerm).where(ListedTerm.feature_id == feature_id)
-        )
+        for table in (ListedTerm, ListedText):
+            db.session.execute(sa.delete(table).where(table.feature_id == feature_id))
         db.session.commit()
         assert store.reindex() > 0
         db.session.expire_all()
@@ -256,21 +255,23 @@ def test_reindexing_repairs_the_columns_and_changes_no_version(staff_app):
         assert after.version == version and after.updated_at == changed
         assert "do przeliczenia" in after.search_text and after.listed
         assert terms and {t.token for t in after.listed_terms} == terms
+        assert "do przeliczenia" in after.listed_text.search_text
         assert json.loads(after.public_item)["properties"]["name"] == "Do przeliczenia"
 
 
-def test_a_database_without_term_rows_gets_them_when_initialised(staff_app):
+def test_a_database_without_finder_rows_gets_them_when_initialised(staff_app):
     from webgis.core.extensions import db
     from webgis.database import init_db
-    from webgis.features.models import ListedTerm
+    from webgis.features.models import ListedTerm, ListedText
 
-    count = sa.select(sa.func.count()).select_from(ListedTerm)
     with staff_app.app_context():
-        rows = db.session.scalar(count)
-        db.session.execute(sa.delete(ListedTerm))
-        db.session.commit()
-        init_db()
-        assert rows > 0 and db.session.scalar(count) == rows
+        for table in (ListedTerm, ListedText):
+            count = sa.select(sa.func.count()).select_from(table)
+            rows = db.session.scalar(count)
+            db.session.execute(sa.delete(table))
+            db.session.commit()
+            init_db()
+            assert rows > 0 and db.session.scalar(count) == rows, table
 
 
 def test_a_suggestion_published_behind_the_queue_stays_out_of_public_outputs(

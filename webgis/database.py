@@ -35,7 +35,7 @@ def init_db() -> str:
             ) from exc
     db.create_all()
     _check_columns(engine)
-    _fill_listed_terms()
+    _fill_listed_rows()
     if engine.dialect.name == "postgresql":
         _trigram_indexes(engine)
     vocabularies.seed()
@@ -44,8 +44,12 @@ def init_db() -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-#: Columns the finder and the lists search with LIKE '%…%'.
-TRIGRAM_COLUMNS = ("search_text", "terms")
+#: Columns the finder and the lists search with LIKE '%…%' (table, column).
+TRIGRAM_COLUMNS = (
+    ("features", "search_text"),
+    ("features", "terms"),
+    ("listed_texts", "search_text"),
+)
 
 
 def _trigram_indexes(engine) -> None:
@@ -57,25 +61,29 @@ def _trigram_indexes(engine) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-            for name in TRIGRAM_COLUMNS:
+            for table, name in TRIGRAM_COLUMNS:
                 connection.execute(
                     text(
-                        f"CREATE INDEX IF NOT EXISTS ix_features_{name}_trgm "
-                        f"ON features USING gin ({name} gin_trgm_ops)"
+                        f"CREATE INDEX IF NOT EXISTS ix_{table}_{name}_trgm "
+                        f"ON {table} USING gin ({name} gin_trgm_ops)"
                     )
                 )
     except SQLAlchemyError as exc:
         logging.getLogger(__name__).warning("No trigram indexes: %s", exc.orig or exc)
 
 
-def _fill_listed_terms() -> None:
-    """Fill the finder's term rows of a database made before they existed.
+def _fill_listed_rows() -> None:
+    """Fill the finder's term and text rows of a database made before they existed.
 
-    ``create_all`` adds the table empty; the rows follow from the features'
+    ``create_all`` adds their tables empty; the rows follow from the features'
     query columns, which :func:`~webgis.features.store.reindex` recomputes.
     """
-    Feature, ListedTerm = models.Feature, models.ListedTerm
-    if db.session.scalar(select(ListedTerm.feature_id).limit(1)) is not None:
+    Feature = models.Feature
+    filled = [
+        db.session.scalar(select(table.feature_id).limit(1)) is not None
+        for table in (models.ListedTerm, models.ListedText)
+    ]
+    if all(filled):
         return
     if db.session.scalar(select(Feature.id).where(Feature.listed).limit(1)):
         store.reindex()

@@ -134,6 +134,9 @@ class Feature(FeatureFacts, db.Model):
     listed_terms: Mapped[list[ListedTerm]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+    listed_text: Mapped[ListedText | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -193,6 +196,24 @@ class ListedTerm(db.Model):
     __table_args__ = (
         Index("ix_listed_terms_city_token", "city_id", "token", "feature_id"),
     )
+
+
+class ListedText(db.Model):
+    """The searchable text of a service the finder lists, in a narrow row.
+
+    Counting the services whose text holds a word reads these rows (about a
+    tenth of the size of a feature's) instead of the features themselves.
+    """
+
+    __tablename__ = "listed_texts"
+
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("features.id", ondelete="CASCADE"), primary_key=True
+    )
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("cities.id", ondelete="CASCADE"), index=True
+    )
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class Revision(db.Model):

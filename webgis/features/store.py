@@ -37,6 +37,7 @@ from webgis.features.models import (
     Feature,
     FeatureRow,
     ListedTerm,
+    ListedText,
     Revision,
     item_with_id,
 )
@@ -618,6 +619,7 @@ def refresh_columns(spec: LayerSpec, feature: Feature) -> None:
     for name, value in values.items():
         setattr(feature, name, value)
     _keep_listed_terms(feature, _listed_tokens(values))
+    _keep_listed_text(feature, values)
 
 
 def _listed_tokens(values: dict) -> set[str]:
@@ -629,9 +631,24 @@ def _keep_listed_terms(feature: Feature, wanted: set[str]) -> None:
     kept = {term.token: term for term in feature.listed_terms}
     for token in kept.keys() - wanted:
         feature.listed_terms.remove(kept[token])
-    city_id = feature.city_id if feature.city_id is not None else feature.city.id
     for token in sorted(wanted - kept.keys()):
-        feature.listed_terms.append(ListedTerm(token=token, city_id=city_id))
+        feature.listed_terms.append(ListedTerm(token=token, city_id=_city_id(feature)))
+
+
+def _keep_listed_text(feature: Feature, values: dict) -> None:
+    if not values["listed"]:
+        feature.listed_text = None
+    elif feature.listed_text is None:
+        feature.listed_text = ListedText(
+            city_id=_city_id(feature), search_text=values["search_text"]
+        )
+    else:
+        feature.listed_text.search_text = values["search_text"]
+
+
+def _city_id(feature: Feature) -> int:
+    # A new feature knows its city, not yet the city's id.
+    return feature.city_id if feature.city_id is not None else feature.city.id
 
 
 def _index_values(spec: LayerSpec, feature: Feature) -> dict:
@@ -683,24 +700,32 @@ def reindex(batch: int = 2_000) -> int:
                     for r in rows
                 ],
             )
-            _replace_listed_terms(rows, {f.id: f.city_id for f in features})
+            _replace_listed_rows(rows, {f.id: f.city_id for f in features})
         last_id, done = features[-1].id, done + len(features)
         db.session.commit()
         db.session.expunge_all()
 
 
-def _replace_listed_terms(rows: list[dict], cities_of: dict[int, int]) -> None:
-    terms = ListedTerm.__table__
+def _replace_listed_rows(rows: list[dict], cities_of: dict[int, int]) -> None:
     ids = [r["feature_id"] for r in rows]
-    db.session.execute(terms.delete().where(terms.c.feature_id.in_(ids)))
-    new = [
+    terms, texts = ListedTerm.__table__, ListedText.__table__
+    for table in (terms, texts):
+        db.session.execute(table.delete().where(table.c.feature_id.in_(ids)))
+    listed = [
+        {"feature_id": i, "city_id": cities_of[i], "search_text": r["search_text"]}
+        for r in rows
+        for i in [r["feature_id"]]
+        if r["listed"]
+    ]
+    tokens = [
         {"feature_id": i, "token": t, "city_id": cities_of[i]}
         for r in rows
         for i in [r["feature_id"]]
         for t in sorted(_listed_tokens(r))
     ]
-    if new:
-        db.session.execute(terms.insert(), new)
+    for table, new in ((texts, listed), (terms, tokens)):
+        if new:
+            db.session.execute(table.insert(), new)
 
 
 def _spec_of(feature: Feature) -> LayerSpec:

@@ -36,7 +36,7 @@ from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
 from webgis.features import indexing, store
 from webgis.features.kinds import WEEKDAYS
-from webgis.features.models import Feature, ListedTerm
+from webgis.features.models import Feature, ListedTerm, ListedText
 from webgis.finder.questions import (
     ANY_OF,
     LANGUAGES,
@@ -260,15 +260,24 @@ def _count(city: City, query: Query, where: list, when) -> int:
     """How many listed services pass ``where``, the conditions of ``query``.
 
     A query that filters by one term filter alone is counted on the narrow term
-    rows (read from their index only), not on the services.
+    rows (read from their index only), one that filters by words alone, or not
+    at all, on the narrow text rows; not on the services.
     """
     chosen = [(name, wanted) for name, wanted in query.terms.items() if wanted]
-    alone = not (query.text.strip() or query.language or when or query.area)
-    if alone and len(chosen) == 1:
-        name, wanted = chosen[0]
-        if name in ANY_OF or len(wanted) == 1:
-            ids = _with_terms(city, _tokens(name, wanted)).distinct().subquery()
-            return db.session.scalar(select(func.count()).select_from(ids))
+    words = fold(query.text).split()
+    if not (query.language or when or query.area):
+        if not chosen:
+            return db.session.scalar(
+                select(func.count()).where(
+                    ListedText.city_id == city.id,
+                    *(indexing.contains(ListedText.search_text, w) for w in words),
+                )
+            )
+        if not words and len(chosen) == 1:
+            name, wanted = chosen[0]
+            if name in ANY_OF or len(wanted) == 1:
+                ids = _with_terms(city, _tokens(name, wanted)).distinct().subquery()
+                return db.session.scalar(select(func.count()).select_from(ids))
     return db.session.scalar(select(func.count()).where(*where))
 
 
