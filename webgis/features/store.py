@@ -225,9 +225,9 @@ def _rows(query, limit: int | None = None, offset: int = 0, texts: bool = False)
 def _counted_page(query, limit: int, offset: int, texts: bool) -> tuple[list, int]:
     """A page of the query's rows and how many rows match, in one statement.
 
-    The count rides along as a window over every match, so the matches are found
-    once (a second ``count(*)`` found them all again); only a page past the end,
-    which has no row to carry it, asks again.
+    The count rides along as a window over every match, so the matches of a box
+    are found once by the spatial index (a second ``count(*)`` found them all
+    again); only a page past the end, which has no row to carry it, asks again.
     """
     matched = db.func.count().over().label("matched")
     page = query.with_only_columns(*_columns(texts), matched)
@@ -1052,8 +1052,13 @@ def public_page(
         else:
             rest[name] = wanted
     query = select(Feature).where(*where).order_by(Feature.id)
-    if not rest:
+    if not rest and bbox is not None:
         return _counted_page(query, limit, offset, texts)
+    if not rest:
+        # Without a box, every public feature of the layer may match: counting
+        # them in the index, apart, beats carrying each one to a window.
+        count = select(db.func.count()).where(*where)
+        return _rows(query, limit, offset, texts), db.session.scalar(count)
     matching = [f for f in _rows(query) if _has_values(spec, f, rest)]
     page = matching[offset : offset + limit]
     return ([f.item_text() for f in page] if texts else page), len(matching)
