@@ -485,9 +485,16 @@ def terms(catalogue: Catalogue) -> list[tuple[str, object]]:
 
 def page(items: Sequence, number: int, size: int, build: Callable) -> dict:
     """One page of ``items`` as HSDS lists them; only that page's records are built."""
-    total = len(items)
+    chosen = items[(number - 1) * size : number * size]
+    return page_of(chosen, len(items), number, size, build)
+
+
+def page_of(
+    chosen: Sequence, total: int, number: int, size: int, build: Callable
+) -> dict:
+    """Page ``number`` of ``total`` items, ``chosen`` being that page's items."""
     pages = math.ceil(total / size)
-    contents = [build(item) for item in items[(number - 1) * size : number * size]]
+    contents = [build(item) for item in chosen]
     return {
         "total_items": total,
         "total_pages": pages,

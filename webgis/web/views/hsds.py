@@ -16,10 +16,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from webgis.core.errors import NotFound, WebgisError
+from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.core.text import lazy_text as _l
 from webgis.features import organisations, vocabularies
-from webgis.finder import hsds, search
+from webgis.finder import hsds, hsds_query, search
 from webgis.finder.questions import positive_number
 from webgis.geography import cities
 
@@ -43,15 +44,16 @@ def _json_error(error: WebgisError):
     return jsonify({"error": body}), error.status
 
 
-def _catalogue() -> hsds.Catalogue:
-    """The public services of every city, their operators and vocabularies."""
+def _catalogue(entries: list[hsds.Entry] | None = None) -> hsds.Catalogue:
+    """Services (by default every public one), their operators and vocabularies."""
     registry = layer_registry()
     specs = search.finder_layers(registry)
-    entries = [
-        hsds.Entry(city.code, city.name, service, specs[service.layer])
-        for city in cities.list_cities()
-        for service in sorted(search.services(city, registry), key=lambda s: s.id)
-    ]
+    if entries is None:
+        entries = [
+            hsds.Entry(city.code, city.name, service, specs[service.layer])
+            for city in cities.list_cities()
+            for service in sorted(search.services(city, registry), key=lambda s: s.id)
+        ]
     names = [
         str(e.service.roles["operator"])
         for e in entries
@@ -172,30 +174,59 @@ def about():
     return jsonify({"version": hsds.HSDS_VERSION})
 
 
+def _service_page(build) -> Response:
+    """A page of public services, chosen, counted and paged by the database.
+
+    Only the page's services are derived. The organisation filter, which names
+    an operator record, still reads the whole catalogue.
+    """
+    if request.args.get("organization_id", ""):
+        catalogue = _catalogue()
+        return _listing(_services(catalogue), lambda e: build(e, catalogue))
+    number, size = _paging()
+    specs = search.finder_layers(layer_registry())
+    query = hsds_query.listed(
+        specs,
+        _search(),
+        request.args.get("taxonomy_term_id", ""),
+        request.args.get("taxonomy_id", ""),
+        _modified_after(),
+    )
+    total = hsds_query.count(query)
+    rows = db.session.execute(query.limit(size).offset((number - 1) * size)).all()
+    catalogue = _catalogue(hsds_query.entries(specs, [tuple(r) for r in rows]))
+    chosen = list(catalogue.entries)
+    return jsonify(
+        hsds.page_of(chosen, total, number, size, lambda e: build(e, catalogue))
+    )
+
+
+def _found(kind: str, record_id: str) -> tuple[hsds.Entry, hsds.Catalogue]:
+    specs = search.finder_layers(layer_registry())
+    found = hsds_query.one(specs, kind, record_id)
+    if not found:
+        raise NotFound(_l("Nie ma takiej usługi."))
+    catalogue = _catalogue(found)
+    return found[0], catalogue
+
+
 @bp.get("/services")
 def services():
     """Public services, a page at a time (``full=true`` nests everything)."""
-    catalogue = _catalogue()
     full, minimal = _flag("full"), _flag("minimal")
 
-    def build(entry):
+    def build(entry, catalogue):
         if minimal:
             return hsds.minimal_service(entry)
         return hsds.service_record(entry, catalogue, full=full)
 
-    return _listing(_services(catalogue), build)
+    return _service_page(build)
 
 
 @bp.get("/services/<record_id>")
 def service(record_id: str):
     """One public service with everything about it nested."""
-    catalogue = _catalogue()
-    entry = _one(
-        catalogue.entries,
-        record_id,
-        lambda e: e.id("service"),
-        _l("Nie ma takiej usługi."),
-    )
+    entry, catalogue = _found("service", record_id)
     return jsonify(hsds.service_record(entry, catalogue))
 
 
@@ -295,24 +326,18 @@ def taxonomy_term(record_id: str):
 @bp.get("/service_at_locations")
 def service_at_location_list():
     """Each public service at its place, a page at a time."""
-    catalogue = _catalogue()
     full = _flag("full")
-    return _listing(
-        _services(catalogue),
-        lambda entry: hsds.service_at_location_record(entry, catalogue, full=full),
+    return _service_page(
+        lambda entry, catalogue: hsds.service_at_location_record(
+            entry, catalogue, full=full
+        )
     )
 
 
 @bp.get("/service_at_locations/<record_id>")
 def service_at_location(record_id: str):
     """One service at its place, with the location and the service nested."""
-    catalogue = _catalogue()
-    entry = _one(
-        catalogue.entries,
-        record_id,
-        lambda e: e.id("service_at_location"),
-        _l("Nie ma takiej usługi."),
-    )
+    entry, catalogue = _found("service_at_location", record_id)
     return jsonify(hsds.service_at_location_detail(entry, catalogue))
 
 
