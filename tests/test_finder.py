@@ -506,3 +506,26 @@ def test_a_type_or_words_alone_count_only_listed_services_after_every_change(
         )
     assert found(client, care) == before_care
     assert found(client, f"/wroclaw/services?q={word}") == 0
+
+
+def test_nearest_first_pages_continue_one_another(demo_app):
+    from dataclasses import replace
+
+    from werkzeug.datastructures import MultiDict
+
+    from webgis.core.registry import layer_registry
+    from webgis.geography import cities
+
+    with demo_app.app_context():
+        city = cities.get_city("wroclaw")
+        specs = search.finder_layers(layer_registry())
+        vocabularies = {v: set() for v in questions.VOCABULARY_FILTERS.values()}
+        choices = search.city_choices(city, vocabularies)
+        where = MultiDict({"lat": "51.11", "lon": "17.03"})
+        query, errors = questions.parse_query(where, choices)
+        first, total, _page, _last = search.search(city, query, choices, specs, size=6)
+        second = search.search(city, replace(query, page=2), choices, specs, size=3)[0]
+    assert not errors and total >= 6
+    assert [h.service.id for h in second] == [h.service.id for h in first[3:6]]
+    distances = [h.distance for h in first]
+    assert distances == sorted(distances)

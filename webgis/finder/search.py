@@ -333,7 +333,7 @@ def search(
         total = _count(city, query, where, when)
         last = max(1, -(-total // size))
         page = min(query.page, last)
-        ids = _page_ids(where, ordered, query, size, (page - 1) * size)
+        ids = _page_ids(ordered, query, size, (page - 1) * size)
     else:
         ids = _exact(ordered, area)
         total = len(ids)
@@ -358,12 +358,13 @@ def search(
 FIRST_RING, LAST_RING = 1_000.0, 64_000.0
 
 
-def _page_ids(where: list, ordered, query: Query, size: int, offset: int) -> list:
+def _page_ids(ordered, query: Query, size: int, offset: int) -> list:
     """The ids of one page of results, nearest first through growing rings.
 
     Sorting every match by distance reads them all; the nearest page usually lies
     within a kilometre or two, and a square of metric coordinates is an index
-    range. A ring is used once it holds at least the page's end within its radius.
+    range. A ring is used once it holds at least the page's end within its radius:
+    whatever lies outside is further away than all of those.
     """
     if query.origin is None:
         return list(db.session.scalars(ordered.limit(size).offset(offset)))
@@ -371,15 +372,14 @@ def _page_ids(where: list, ordered, query: Query, size: int, offset: int) -> lis
     distance = (Feature.x - x0) * (Feature.x - x0) + (Feature.y - y0) * (Feature.y - y0)
     radius = FIRST_RING
     while radius <= LAST_RING:
-        ring = [
-            *where,
+        ring = ordered.where(
             Feature.x.between(x0 - radius, x0 + radius),
             Feature.y.between(y0 - radius, y0 + radius),
             distance <= radius * radius,
-        ]
-        if db.session.scalar(select(func.count()).where(*ring)) >= offset + size:
-            ordered = ordered.where(*ring[len(where) :])
-            break
+        )
+        nearest = list(db.session.scalars(ring.limit(offset + size)))
+        if len(nearest) >= offset + size:
+            return nearest[offset:]
         radius *= 4
     return list(db.session.scalars(ordered.limit(size).offset(offset)))
 
