@@ -22,7 +22,7 @@ from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.demo import load_demo
 from webgis.features import store
-from webgis.features.models import Feature, ListedTerm, ListedText
+from webgis.features.models import Feature
 from webgis.geography import cities
 
 BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "boundaries"
@@ -85,7 +85,7 @@ def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
     city = cities.get_city("wroclaw")
     spec = layer_registry()["day_centres"]
     table = Feature.__table__
-    rows, listed, now = [], [], datetime.now(UTC).replace(tzinfo=None)
+    rows, now = [], datetime.now(UTC).replace(tzinfo=None)
     for i, point in enumerate(random_points(city, count, rng)):
         feature = Feature(
             city_id=city.id,
@@ -99,34 +99,23 @@ def add_services(count: int, seed: int = 1, batch: int = 5_000) -> None:
         del row["id"]
         row.update(version=1, moderation_note="", created_at=now, updated_at=now)
         rows.append(row)
-        listed.append(feature)
         if len(rows) == batch:
-            _insert(rows, listed)
-            rows, listed = [], []
+            _insert(rows, city.id)
+            rows = []
     if rows:
-        _insert(rows, listed)
+        _insert(rows, city.id)
     db.session.commit()
 
 
-def _insert(rows: list[dict], features: list[Feature]) -> None:
+def _insert(rows: list[dict], city_id: int) -> None:
     """Insert features and the finder's term and text rows the store keeps."""
     table = Feature.__table__
     statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     ids = db.session.execute(statement, rows).scalars().all()
-    pairs = list(zip(ids, features, strict=True))
-    terms = [
-        {"feature_id": i, "token": term.token, "city_id": term.city_id}
-        for i, feature in pairs
-        for term in feature.listed_terms
-    ]
-    texts = [
-        {"feature_id": i, "city_id": f.city_id, "search_text": f.search_text}
-        for i, f in pairs
-        if f.listed_text is not None
-    ]
-    for model, new in ((ListedTerm, terms), (ListedText, texts)):
-        if new:
-            db.session.execute(model.__table__.insert(), new)
+    store.replace_listed_rows(
+        [{**row, "feature_id": i} for i, row in zip(ids, rows, strict=True)],
+        dict.fromkeys(ids, city_id),
+    )
 
 
 def demo_app(url: str):

@@ -700,13 +700,19 @@ def reindex(batch: int = 2_000) -> int:
                     for r in rows
                 ],
             )
-            _replace_listed_rows(rows, {f.id: f.city_id for f in features})
+            replace_listed_rows(rows, {f.id: f.city_id for f in features})
         last_id, done = features[-1].id, done + len(features)
         db.session.commit()
         db.session.expunge_all()
 
 
-def _replace_listed_rows(rows: list[dict], cities_of: dict[int, int]) -> None:
+def replace_listed_rows(rows: list[dict], cities_of: dict[int, int]) -> None:
+    """Write the finder's term and text rows of features, through the tables.
+
+    ``rows`` hold each feature's ``feature_id`` and query columns (``listed``,
+    ``terms``, ``search_text``); ``cities_of`` maps a feature's id to its city's.
+    For writes that bypass :func:`refresh_columns`' ORM path (reindex, bulk loads).
+    """
     ids = [r["feature_id"] for r in rows]
     terms, texts = ListedTerm.__table__, ListedText.__table__
     for table in (terms, texts):
