@@ -43,6 +43,28 @@ def db_init():
         click.echo(f"Baza gotowa: {init_db()}")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(file):
+    """Copy the whole database to FILE (safe while the server writes)."""
+    from webgis.core.backup import backup_database
+
+    with _refusal():
+        _report(backup_database(file))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore(file):
+    """Replace the database's contents with a backup made by `webgis backup`."""
+    from webgis.core.backup import restore_database
+
+    with _refusal():
+        _report(restore_database(file))
+
+
 cities_group = click.Group("cities", help="Miasta.")
 
 
@@ -344,6 +366,8 @@ COMMANDS = (
     analyse_group,
     demo,
     serve,
+    backup,
+    restore,
 )
 
 
