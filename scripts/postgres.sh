@@ -64,6 +64,7 @@ DROP DATABASE IF EXISTS webgis_test WITH (FORCE);
 CREATE DATABASE webgis_test OWNER webgis;
 \c webgis_test
 CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL
 
 # 4. Prove the URL works over TCP with the password, as the tests will use it.

@@ -53,6 +53,12 @@ def _postgres_schema_url(schema: str) -> str:
         pytest.skip("WEBGIS_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)")
     engine = sa.create_engine(POSTGRES_URL)
     with engine.begin() as connection:
+        # Extensions live in public, where every test schema's search path finds
+        # them; made in a test schema, they would go when it is dropped.
+        for extension in ("postgis", "pg_trgm"):
+            connection.exec_driver_sql(
+                f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public"
+            )
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
     engine.dispose()

@@ -529,3 +529,65 @@ def test_nearest_first_pages_continue_one_another(demo_app):
     assert [h.service.id for h in second] == [h.service.id for h in first[3:6]]
     distances = [h.distance for h in first]
     assert distances == sorted(distances)
+
+
+def test_within_a_radius_keeps_exactly_what_lies_inside_it(staff_app):
+    """The spatial index's candidates (R*Tree, GiST) lose none inside the circle."""
+    import sqlalchemy as sa
+
+    from webgis.core.extensions import db
+    from webgis.features import store
+    from webgis.features.models import Feature
+    from webgis.geography.boundaries import geographic_transformer
+
+    x0, y0 = metric_transformer().transform(NADODRZE.x, NADODRZE.y)
+    names = {}
+    for distance in (990, 1010):
+        for dx, dy in ((1, 0), (0, 1), (-1, 0), (0, -1), (0.7071, 0.7071)):
+            lon, lat = geographic_transformer().transform(
+                x0 + dx * distance, y0 + dy * distance
+            )
+            name = f"{distance} {token()}"
+            feature_id, _ = new_feature(staff_app, point=Point(lon, lat), name=name)
+            names[feature_id] = distance
+    with staff_app.app_context():
+        query = sa.select(Feature.id).where(
+            Feature.id.in_(names), *store.within_metres(x0, y0, 1000.0)
+        )
+        inside = set(db.session.scalars(query))
+        ordered = sa.select(Feature.id).where(Feature.id.in_(names))
+        nearest = list(db.session.scalars(ordered.order_by(*store.by_distance(x0, y0))))
+    assert inside == {i for i, d in names.items() if d == 990}
+    assert [names[i] for i in nearest] == [990] * 5 + [1010] * 5
+
+
+def test_services_at_one_address_are_paged_nearest_first_without_repeats(staff_app):
+    """Equal distances at a page's edge: each service on exactly one page."""
+    from dataclasses import replace
+
+    from werkzeug.datastructures import MultiDict
+
+    from webgis.core.registry import layer_registry
+    from webgis.geography import cities
+
+    word = token()
+    made = {
+        new_feature(staff_app, point=EAST_1KM, name=f"{i} {word}")[0] for i in range(5)
+    }
+    made.add(new_feature(staff_app, point=NADODRZE, name=f"Blisko {word}")[0])
+    with staff_app.app_context():
+        city = cities.get_city("wroclaw")
+        specs = search.finder_layers(layer_registry())
+        vocabularies = {v: set() for v in questions.VOCABULARY_FILTERS.values()}
+        choices = search.city_choices(city, vocabularies)
+        asked = MultiDict({"q": word, "lat": str(NADODRZE.y), "lon": str(NADODRZE.x)})
+        query, errors = questions.parse_query(asked, choices)
+        pages = [
+            search.search(city, replace(query, page=n), choices, specs, size=2)[0]
+            for n in (1, 2, 3)
+        ]
+    shown = [hit.service.id for page in pages for hit in page]
+    assert not errors and sorted(shown) == sorted(made)
+    assert [round(hit.distance, -2) for page in pages for hit in page] == [0] + [
+        1000
+    ] * 5

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     column,
     event,
+    func,
     table,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -174,6 +175,17 @@ class Feature(FeatureFacts, db.Model):
         spec = layer_registry().get(self.layer)
         title = spec.value_of("title", self.properties) if spec else None
         return str(title or f"#{self.id}")
+
+
+#: The CRS of the features' metric ``x``/``y`` columns (Poland's CS92, metres).
+METRIC_SRID = 2180
+#: PostGIS: the metric point in a GiST index, so "nearest first" walks the index
+#: in distance order (KNN) and "within R" reads only what lies near.
+Index(
+    "ix_features_metric_point",
+    func.ST_SetSRID(func.ST_MakePoint(Feature.x, Feature.y), METRIC_SRID),
+    postgresql_using="gist",
+).ddl_if(dialect="postgresql")
 
 
 class ListedTerm(db.Model):

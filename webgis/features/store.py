@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import Float, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from layers import LayerSpec
@@ -33,6 +33,7 @@ from webgis.features import indexing, organisations, validation, vocabularies
 from webgis.features.kinds import kind_of
 from webgis.features.models import (
     FEATURE_BOXES,
+    METRIC_SRID,
     STATUSES,
     Feature,
     FeatureRow,
@@ -42,6 +43,7 @@ from webgis.features.models import (
     item_with_id,
 )
 from webgis.geography import cities
+from webgis.geography.boundaries import geographic_transformer
 from webgis.geography.models import City, ServiceArea
 
 VERIFY_AFTER = timedelta(days=365)
@@ -162,6 +164,50 @@ def touching(where: list, bbox: tuple[float, float, float, float]) -> list:
         if not row.geometry.intersects(frame)
     ]
     return [*where, *overlap] + ([Feature.id.not_in(misses)] if misses else [])
+
+
+def metric_point():
+    """SQL (PostGIS): the feature's metric point, as its GiST index holds it."""
+    return db.func.ST_SetSRID(db.func.ST_MakePoint(Feature.x, Feature.y), METRIC_SRID)
+
+
+def by_distance(x: float, y: float) -> list:
+    """ORDER BY terms: nearest first from the metric point (x, y), then by id.
+
+    PostGIS walks its GiST index in distance order (KNN, ``<->``), so a page of
+    the nearest reads that page only. SQLite sorts the rows it is given; callers
+    narrow them first with :func:`within_metres`.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        origin = db.func.ST_SetSRID(db.func.ST_MakePoint(x, y), METRIC_SRID)
+        return [metric_point().op("<->", return_type=Float)(origin), Feature.id]
+    dx, dy = Feature.x - x, Feature.y - y
+    return [dx * dx + dy * dy, Feature.id]
+
+
+def within_metres(x: float, y: float, radius: float) -> list:
+    """SQL: the feature's metric point lies within ``radius`` metres of (x, y).
+
+    PostGIS answers with ``ST_DWithin`` on the GiST index; SQLite takes the
+    candidates from its R*Tree of envelopes (the square's lon/lat envelope, a
+    little wider, since a metric square is not quite a lon/lat box) and measures
+    those exactly.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        origin = db.func.ST_SetSRID(db.func.ST_MakePoint(x, y), METRIC_SRID)
+        return [db.func.ST_DWithin(metric_point(), origin, radius)]
+    corners = [(x + dx, y + dy) for dx in (-radius, radius) for dy in (-radius, radius)]
+    lons, lats = geographic_transformer().transform(*zip(*corners, strict=True))
+    margin = 1e-4  # about ten metres
+    boxes = FEATURE_BOXES.c
+    candidates = select(boxes.id).where(
+        boxes.max_lon >= min(lons) - margin,
+        boxes.min_lon <= max(lons) + margin,
+        boxes.max_lat >= min(lats) - margin,
+        boxes.min_lat <= max(lats) + margin,
+    )
+    dx, dy = Feature.x - x, Feature.y - y
+    return [Feature.id.in_(candidates), dx * dx + dy * dy <= radius * radius]
 
 
 def _in_view_where(city, spec, user, bbox, ids=None) -> list:

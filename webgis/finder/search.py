@@ -293,9 +293,11 @@ def _day_and_area(query: Query, when, area: BaseGeometry | None) -> list:
 def _order(query: Query) -> list:
     if query.origin is None:
         return [Feature.title_key, Feature.id]
-    x0, y0 = metric_transformer().transform(query.origin[1], query.origin[0])
-    dx, dy = Feature.x - x0, Feature.y - y0
-    return [dx * dx + dy * dy, Feature.id]
+    return store.by_distance(*_metric_origin(query))
+
+
+def _metric_origin(query: Query) -> tuple[float, float]:
+    return metric_transformer().transform(query.origin[1], query.origin[0])
 
 
 def listed_changes(city: City) -> list[tuple[int, datetime]]:
@@ -353,35 +355,47 @@ def search(
     )
 
 
-#: Nearest first, the search looks this far around the place first (metres), then
-#: four times as far, and so on, before it sorts every match by distance.
+#: Nearest first on SQLite, the search looks this far around the place first
+#: (metres), then four times as far, and so on, before it sorts every match.
 FIRST_RING, LAST_RING = 1_000.0, 64_000.0
 
 
 def _page_ids(ordered, query: Query, size: int, offset: int) -> list:
-    """The ids of one page of results, nearest first through growing rings.
+    """The ids of one page of results, nearest first when there is a place.
 
-    Sorting every match by distance reads them all; the nearest page usually lies
-    within a kilometre or two, and a square of metric coordinates is an index
-    range. A ring is used once it holds at least the page's end within its radius:
-    whatever lies outside is further away than all of those.
+    Sorting every match by distance reads them all. The page is found within a
+    circle that holds at least the page's end: whatever lies outside is further
+    away than all of those. PostGIS measures that circle by walking its spatial
+    index in distance order (KNN); SQLite asks its R*Tree for growing circles,
+    since the nearest page usually lies within a kilometre or two.
     """
+    page = ordered.limit(size).offset(offset)
     if query.origin is None:
-        return list(db.session.scalars(ordered.limit(size).offset(offset)))
-    x0, y0 = metric_transformer().transform(query.origin[1], query.origin[0])
-    distance = (Feature.x - x0) * (Feature.x - x0) + (Feature.y - y0) * (Feature.y - y0)
+        return list(db.session.scalars(page))
+    x0, y0 = _metric_origin(query)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _nearest_on_postgis(ordered, (x0, y0), size, offset)
     radius = FIRST_RING
     while radius <= LAST_RING:
-        ring = ordered.where(
-            Feature.x.between(x0 - radius, x0 + radius),
-            Feature.y.between(y0 - radius, y0 + radius),
-            distance <= radius * radius,
-        )
+        ring = ordered.where(*store.within_metres(x0, y0, radius))
         nearest = list(db.session.scalars(ring.limit(offset + size)))
         if len(nearest) >= offset + size:
             return nearest[offset:]
         radius *= 4
-    return list(db.session.scalars(ordered.limit(size).offset(offset)))
+    return list(db.session.scalars(page))
+
+
+def _nearest_on_postgis(ordered, origin: tuple[float, float], size, offset) -> list:
+    # KNN orders by distance alone (a second key would sort every row); ties at
+    # the circle's edge are then ordered by id within the circle (ST_DWithin).
+    distance = store.by_distance(*origin)[0]
+    walk = ordered.with_only_columns(distance).order_by(None).order_by(distance)
+    distances = list(db.session.scalars(walk.limit(offset + size)))
+    if not distances:
+        return []
+    radius = distances[-1] * (1 + 1e-9) + 1e-6  # the same distance, computed again
+    circle = ordered.where(*store.within_metres(*origin, radius))
+    return list(db.session.scalars(circle.limit(size).offset(offset)))
 
 
 def _open_at(where: list, specs, when: tuple[str, str]):

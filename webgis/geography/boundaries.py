@@ -43,10 +43,19 @@ def metric_transformer() -> Transformer:
     threads transforming through one crashed the process (a segfault in the
     benchmark at 8 concurrent clients). Each thread builds its own once.
     """
-    transformer = getattr(_per_thread, "metric", None)
+    return _thread_transformer("metric", STORAGE_CRS, METRIC_CRS)
+
+
+def geographic_transformer() -> Transformer:
+    """From metres (EPSG:2180) back to lon/lat (EPSG:4326), one per thread."""
+    return _thread_transformer("geographic", METRIC_CRS, STORAGE_CRS)
+
+
+def _thread_transformer(name: str, source: str, target: str) -> Transformer:
+    transformer = getattr(_per_thread, name, None)
     if transformer is None:
-        transformer = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
-        _per_thread.metric = transformer
+        transformer = Transformer.from_crs(source, target, always_xy=True)
+        setattr(_per_thread, name, transformer)
     return transformer
 
 
