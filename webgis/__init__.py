@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webgis.core.config import Config
     from webgis.core.errors import register_error_handlers
     from webgis.core.extensions import db
+    from webgis.core.logs import init_logging
     from webgis.core.paths import resource_dir
     from webgis.core.registry import discover_layers, translation_directories
     from webgis.core.text import translated
@@ -40,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(Config(Path(app.instance_path)).as_dict())
     if test_config:
         app.config.from_mapping(test_config)
+    # First, so every request has its id before anything else runs or logs.
+    init_logging(app)
 
     # An id no table can hold (PostgreSQL's integer ends at 2**31 - 1) is a 404,
     # not a database error.
@@ -69,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth,
         features,
         finder,
+        health,
         hsds,
         imports,
         main,
@@ -92,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hsds,
         organisations,
         imports,
+        health,
     )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
@@ -107,6 +112,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Templates ask a field's kind which input and display to use.
     app.jinja_env.globals["kind_of"] = kind_of
     app.jinja_env.globals["weekdays"] = list(zip(WEEKDAYS, WEEKDAY_LABELS, strict=True))
+
+    # Readiness asks the schema's revision; looked up per call (tests replace it).
+    from webgis import database
+
+    app.extensions["webgis.schema_state"] = lambda: database.schema_state()
 
     from webgis.cli import register_commands
 

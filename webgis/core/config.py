@@ -25,6 +25,8 @@ class Config:
         # A random key keeps a bare demo safe; deployments with several processes set
         # SECRET_KEY so that all of them accept each other's sessions.
         self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        # Log lines as plain text, or "json": one JSON object per line.
+        self.WEBGIS_LOG_FORMAT = env.get("WEBGIS_LOG_FORMAT", "text").strip().lower()
         self.WEBGIS_BOUNDARIES_DIR = Path(
             env.get(
                 "WEBGIS_BOUNDARIES_DIR", PROJECT_ROOT.parent / "shared" / "boundaries"
@@ -50,7 +52,12 @@ class Config:
         )
         self.BABEL_DEFAULT_LOCALE = "pl"
         self.WEBGIS_LANGUAGES = ("pl", "en", "uk")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a database error in the log never carries the values of
+        # its statement (password hashes, session tokens).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": True,
+            "hide_parameters": True,
+        }
         # Behind https (directly or via a proxy that sets X-Forwarded-Proto): Secure
         # cookies. HSTS is sent on https requests whatever this says.
         self.WEBGIS_HTTPS = env.get("WEBGIS_HTTPS", "0") == "1"

@@ -8,6 +8,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from webgis.core import audit
 from webgis.core.extensions import db
+from webgis.core.logs import request_id
 from webgis.core.text import lazy_text as _l
 
 
@@ -89,6 +90,8 @@ def _render(status: int, title: str, message: str, problems: list[str]):
         title=title,
         message=message,
         problems=problems,
+        # The id that finds this failure's traceback in the log.
+        request_id=request_id() if status >= 500 else None,
     )
     return page, status
 
