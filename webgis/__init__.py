@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webgis.core.paths import resource_dir
     from webgis.core.registry import discover_layers, translation_directories
     from webgis.core.text import translated
+    from webgis.core.times import local_time
     from webgis.features.kinds import WEEKDAY_LABELS, WEEKDAYS, check_layers, kind_of
     from webgis.finder.search import ServiceCache
     from webgis.web.security import init_security
@@ -109,6 +110,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Labels declared in code (specs, tables), translated as text that is escaped;
     # a global, so imported macros see it too.
     app.jinja_env.globals["tr"] = translated
+    # Stored moments are UTC; pages show them in Warsaw time with the zone.
+    app.jinja_env.filters["local_time"] = local_time
     # Templates ask a field's kind which input and display to use.
     app.jinja_env.globals["kind_of"] = kind_of
     app.jinja_env.globals["weekdays"] = list(zip(WEEKDAYS, WEEKDAY_LABELS, strict=True))
