@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_babel import Babel
     from sqlalchemy import event
 
-    from webgis.core.config import Config
+    from webgis.core.config import Config, check_startable
     from webgis.core.errors import register_error_handlers
     from webgis.core.extensions import db
     from webgis.core.logs import init_logging
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(Config(Path(app.instance_path)).as_dict())
     if test_config:
         app.config.from_mapping(test_config)
+    check_startable(app.config)
     # First, so every request has its id before anything else runs or logs.
     init_logging(app)
 

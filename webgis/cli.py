@@ -343,17 +343,32 @@ def demo():
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
-def serve(host, port):
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Requests answered at once by this process.",
+)
+@click.pass_obj
+def serve(info: ScriptInfo, host, port, threads):
     """Serve the app with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
     from webgis.core.collection import collect_between_requests
+    from webgis.core.config import ConfigurationRefused
 
-    app = current_app._get_current_object()
+    # The app is built here, not by with_appcontext, so that settings it refuses
+    # (WEBGIS_ENV=production) end the command with their message and exit 1.
+    try:
+        app = info.load_app()
+    except ConfigurationRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     collect_between_requests(app)
-    click.echo(f"Mapa Zasobów: http://{host}:{port}/  (Ctrl+C kończy)")
-    waitress_serve(app, host=host, port=port, threads=8)
+    click.echo(
+        f"Mapa Zasobów: http://{host}:{port}/  (wątki: {threads}; Ctrl+C kończy)"
+    )
+    waitress_serve(app, host=host, port=port, threads=threads)
 
 
 COMMANDS = (
