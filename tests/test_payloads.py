@@ -92,6 +92,9 @@ NOT_HTML = {
     "hsds.service_at_location_list",
     "hsds.service_at_location",
     "hsds.datapackage",
+    # Health checks answer JSON (and read no query).
+    "health.healthz",
+    "health.readyz",
 }
 #: What a browser asks for: the OGC API answers it with pages instead of JSON.
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
