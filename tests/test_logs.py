@@ -155,6 +155,7 @@ def _failing_app(tmp_path, **settings):
         raise RuntimeError("the bug under test")
 
     flask_app.add_url_rule("/broken", "broken", broken)
+    flask_app.add_url_rule("/broken/<rest>", "broken_below", lambda rest: broken())
     return flask_app
 
 
@@ -203,3 +204,16 @@ def test_an_error_in_json_lines_carries_its_traceback(tmp_path, capsys):
     assert error["level"] == "ERROR" and error["request_id"] == request_id
     assert "RuntimeError: the bug under test" in error["traceback"]
     assert access["status"] == 500 and access["request_id"] == request_id
+
+
+def test_a_message_cannot_break_the_line(tmp_path, capsys):
+    """Flask names the raw path in its error line; a line break there stays escaped."""
+    client = _failing_app(tmp_path).test_client()
+    capsys.readouterr()
+    client.get("/broken/x%0A2026-01-01T00:00:00.000Z INFO forged")
+    lines = capsys.readouterr().err.splitlines()
+    assert (
+        "Exception on /broken/x\\n2026-01-01T00:00:00.000Z INFO forged [GET]"
+        in (lines[0])
+    )
+    assert not any(line.startswith("2026-01-01") for line in lines)
