@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e .
+.venv/bin/webgis db upgrade
 .venv/bin/webgis demo
 exec .venv/bin/webgis serve "$@"

@@ -61,6 +61,8 @@ def test_a_database_of_an_older_version_is_refused_with_what_it_lacks(tmp_path):
     with app.app_context():
         with db.engine.begin() as connection:
             connection.execute(sa.text("ALTER TABLE features DROP COLUMN public_item"))
+            # As made before migrations: no revision recorded.
+            connection.execute(sa.text("DROP TABLE alembic_version"))
     result = runner.invoke(args=["db", "init"])
     assert result.exit_code == 1
     assert (

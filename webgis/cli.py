@@ -36,11 +36,72 @@ db_group = click.Group("db", help="Baza danych.")
 @db_group.command("init")
 @with_appcontext
 def db_init():
-    """Create the tables (and PostGIS on PostgreSQL)."""
+    """Create the tables of a new database (and PostGIS on PostgreSQL)."""
     from webgis.database import init_db
 
     with _refusal():
         click.echo(f"Baza gotowa: {init_db()}")
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Bring the database's schema to this version (migrations); keeps all data."""
+    from webgis.database import upgrade_db
+
+    with _refusal():
+        _report(upgrade_db())
+
+
+@db_group.command("revision")
+@click.argument("message")
+@with_appcontext
+def db_revision(message):
+    """For developers: write a migration for the models' changes (autogenerate)."""
+    from webgis.database import new_revision
+
+    with _refusal():
+        click.echo(new_revision(message))
+
+
+vocabularies_group = click.Group("vocabularies", help="Słowniki.")
+
+
+def _term_keys(values: tuple[str, ...]) -> set[tuple[str, str]]:
+    keys = {tuple(value.split("/", 1)) for value in values}
+    wrong = [value for value in values if value.count("/") != 1]
+    if wrong:
+        raise click.BadParameter(f"oczekiwano SŁOWNIK/KLUCZ, jest: {', '.join(wrong)}")
+    return keys
+
+
+@vocabularies_group.command("sync")
+@click.option("--apply", "apply_", is_flag=True, help="Write the changes shown.")
+@click.option(
+    "--overwrite",
+    multiple=True,
+    metavar="VOCABULARY/KEY",
+    help="Replace an administrator's labels of this term with the file's.",
+)
+@click.option(
+    "--keep",
+    multiple=True,
+    metavar="VOCABULARY/KEY",
+    help="Keep an administrator's labels of this term; stop reporting the file's.",
+)
+@with_appcontext
+def vocabularies_sync(apply_, overwrite, keep):
+    """Show (and with --apply write) what data/vocabularies.toml changes."""
+    from webgis.features import vocabularies
+
+    changes = vocabularies.file_changes()
+    _report([change.describe() for change in changes] or ["Słowniki zgodne z plikiem."])
+    if not apply_:
+        if changes:
+            click.echo("Nic nie zapisano; --apply zapisuje zmiany oznaczone + i ~.")
+        return
+    applied = vocabularies.apply_file(_term_keys(overwrite), _term_keys(keep))
+    click.echo(f"Zapisano zmian: {len(applied)}.")
 
 
 @click.command("backup")
@@ -373,6 +434,7 @@ def serve(info: ScriptInfo, host, port, threads):
 
 COMMANDS = (
     db_group,
+    vocabularies_group,
     cities_group,
     boundaries_group,
     areas_group,

@@ -1,6 +1,7 @@
 """Creating the schema on SQLite or PostgreSQL/PostGIS."""
 
-import logging
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,59 +18,160 @@ from webgis.geography import models as geography_models  # noqa: F401
 
 
 def init_db() -> str:
-    """Create missing tables (and PostGIS on PostgreSQL); harmless when they exist.
+    """Make a new database ready (tables, PostGIS on PostgreSQL); harmless on one.
 
-    Returns a one-line description of the database for the user.
+    A new database gets the models' tables at once and is marked as at the newest
+    migration. A database made before migrations existed is adopted (see
+    :func:`upgrade_db`); one behind the newest migration is refused. Returns a
+    one-line description of the database for the user.
     """
-    engine = db.engine
-    if engine.dialect.name == "postgresql":
-        try:
-            with engine.begin() as connection:
-                connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        except SQLAlchemyError as exc:
-            raise WebgisError(
-                "Nie można włączyć rozszerzenia PostGIS w bazie "
-                f"{engine.url.render_as_string(hide_password=True)}: "
-                f"{exc.orig or exc}. Zainstaluj PostGIS albo utwórz rozszerzenie "
-                "jako administrator bazy (CREATE EXTENSION postgis)."
-            ) from exc
-    db.create_all()
-    _check_columns(engine)
+    _extensions()
+    state = _schema_kind()
+    if state == "empty":
+        db.create_all()
+        _migration("stamp", "head")
+    elif state == "unversioned":
+        _adopt()
+    current, head = schema_state()
+    if current != head:
+        raise WebgisError(
+            f"Schemat bazy jest w wersji {current}, program potrzebuje {head}: "
+            "uruchom „webgis db upgrade”."
+        )
+    return _after_schema()
+
+
+def upgrade_db() -> list[str]:
+    """Bring the database to the newest migration; returns lines for the user.
+
+    An empty database is built by the migrations themselves; one made by
+    ``db init`` before migrations existed is adopted as the first revision.
+    """
+    _extensions()
+    kind = _schema_kind()
+    if kind == "unversioned":
+        _adopt()
+    before, head = schema_state()
+    _migration("upgrade", "head")
+    description = _after_schema()
+    if before == head:
+        return [f"Schemat bazy jest aktualny ({head}): {description}"]
+    return [f"Schemat bazy: {before or 'pusta baza'} → {head}: {description}"]
+
+
+def new_revision(message: str) -> str:
+    """Write a migration for what the models changed; returns its file's path.
+
+    Run against a database at the newest revision; read and adjust the file
+    (dialect-specific DDL, data) before committing it.
+    """
+    from alembic.script import ScriptDirectory
+
+    number = f"{int(_head()) + 1:04d}"  # revisions are numbered 0001, 0002, …
+    _migration("revision", message=message, autogenerate=True, rev_id=number)
+    _head.cache_clear()
+    return str(ScriptDirectory(str(MIGRATIONS)).get_revision(number).path)
+
+
+def _after_schema() -> str:
+    """What follows from the data in any schema: finder rows, terms, links."""
     _fill_listed_rows()
-    if engine.dialect.name == "postgresql":
-        _trigram_indexes(engine)
     vocabularies.seed()
-    # Features saved before organisation records existed get their links.
-    organisations.link_published(layer_registry())
-    return engine.url.render_as_string(hide_password=True)
+    # Features saved before organisation records existed get their links (once:
+    # relinking would renumber every link).
+    if db.session.scalar(select(organisations.OrganisationLink.id).limit(1)) is None:
+        organisations.link_published(layer_registry())
+    return db.engine.url.render_as_string(hide_password=True)
 
 
-#: Columns the finder and the lists search with LIKE '%…%' (table, column).
-TRIGRAM_COLUMNS = (
-    ("features", "search_text"),
-    ("features", "terms"),
-    ("listed_texts", "search_text"),
-)
-
-
-def _trigram_indexes(engine) -> None:
-    """Trigram indexes, so searching text inside words reads no other rows.
-
-    pg_trgm ships with PostgreSQL and a database owner may enable it; where it
-    cannot be, searches still work, reading every row.
-    """
+def _extensions() -> None:
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
     try:
         with engine.begin() as connection:
+            # Geometry types, and trigram indexes for text inside words.
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
             connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-            for table, name in TRIGRAM_COLUMNS:
-                connection.execute(
-                    text(
-                        f"CREATE INDEX IF NOT EXISTS ix_{table}_{name}_trgm "
-                        f"ON {table} USING gin ({name} gin_trgm_ops)"
-                    )
-                )
     except SQLAlchemyError as exc:
-        logging.getLogger(__name__).warning("No trigram indexes: %s", exc.orig or exc)
+        raise WebgisError(
+            "Nie można włączyć rozszerzeń PostGIS i pg_trgm w bazie "
+            f"{engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig or exc}. Zainstaluj PostGIS albo utwórz rozszerzenie "
+            "jako administrator bazy (CREATE EXTENSION postgis; CREATE EXTENSION "
+            "pg_trgm)."
+        ) from exc
+
+
+def _schema_kind() -> str:
+    """One of: empty, unversioned (made by db init before migrations), versioned."""
+    tables = set(inspect(db.engine).get_table_names())
+    if "alembic_version" in tables:
+        return "versioned"
+    return "unversioned" if "features" in tables else "empty"
+
+
+#: The revision a database made by ``db init`` before migrations existed is at.
+FIRST_REVISION = "0001"
+
+
+def _first_revision_columns() -> dict[str, set[str]]:
+    """The columns of each table as the first migration makes them.
+
+    Read off an in-memory SQLite database migrated that far: column names are
+    the same on every engine.
+    """
+    from sqlalchemy import create_engine
+
+    engine = create_engine("sqlite://")
+    with engine.connect() as connection:
+        _migration("upgrade", FIRST_REVISION, connection=connection)
+        found = inspect(connection)
+        return {
+            name: {column["name"] for column in found.get_columns(name)}
+            for name in found.get_table_names()
+        }
+
+
+def _adopt() -> None:
+    """Mark a database made before migrations as the first revision.
+
+    Its tables are the first revision's, but releases added tables and indexes
+    that ``create_all`` alone never added to an existing database: they are
+    made here first (tables the first revision has, unchanged since), and
+    missing columns are refused by name.
+    """
+    engine = db.engine
+    _check_columns(engine, _first_revision_columns())
+    db.create_all()
+    found = inspect(engine)
+    for table in db.metadata.sorted_tables:
+        present = {index["name"] for index in found.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present and include_object(
+                index, index.name, "index", False, None
+            ):
+                index.create(engine)
+    _migration("stamp", FIRST_REVISION)
+
+
+def _migration(command_name: str, *arguments, connection=None, **options) -> None:
+    """Run an Alembic command (through Flask-Migrate's configuration).
+
+    On the app's database, or on ``connection`` when given.
+    """
+    from alembic import command
+    from flask import current_app
+    from flask_migrate import Migrate
+
+    app = current_app._get_current_object()
+    if "migrate" not in app.extensions:
+        # Its own command group goes under another name than our `db` group.
+        Migrate(app, db, directory=str(MIGRATIONS), command="alembic")
+    config = app.extensions["migrate"].migrate.get_config()
+    config.attributes["connection"] = connection
+    db.session.remove()  # the migration's own connection must not wait for ours
+    getattr(command, command_name)(config, *arguments, **options)
 
 
 def _fill_listed_rows() -> None:
@@ -89,19 +191,18 @@ def _fill_listed_rows() -> None:
         store.reindex()
 
 
-def _check_columns(engine) -> None:
-    """Refuse, saying what is missing, a database made by an older version.
+def _check_columns(engine, expected: dict[str, set[str]]) -> None:
+    """Refuse, saying what is missing, a database older than the first migration.
 
-    ``create_all`` adds missing tables, never missing columns; until schema
-    migrations exist such a database has to be made anew.
+    ``expected`` holds the first revision's columns by table; such a database
+    has to be made anew.
     """
     found = inspect(engine)
     missing = [
-        f"{table.name}.{column.name}"
-        for table in db.metadata.sorted_tables
-        if found.has_table(table.name)
-        for column in table.columns
-        if column.name not in {c["name"] for c in found.get_columns(table.name)}
+        f"{table}.{column}"
+        for table, columns in expected.items()
+        if found.has_table(table)
+        for column in sorted(columns - {c["name"] for c in found.get_columns(table)})
     ]
     if missing:
         raise WebgisError(
@@ -111,11 +212,51 @@ def _check_columns(engine) -> None:
         )
 
 
+#: Alembic's scripts: the schema's history, one revision per change.
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
 def schema_state() -> tuple[str | None, str | None]:
     """(revision the database is at, newest revision this code knows).
 
     Both equal means the schema is current; the database is asked, so this fails
     (SQLAlchemyError) when it cannot be reached.
     """
-    db.session.execute(text("SELECT 1"))
-    return None, None  # filled in by the migrations
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, _head()
+
+
+@cache
+def _head() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Alembic: leave alone what the database keeps beside this app's tables.
+
+    SQLite's R*Tree of envelopes (a virtual table and its shadow tables) and
+    PostGIS's own tables are made by their DDL, not by the models.
+    """
+    if type_ == "table":
+        return not (name or "").startswith(("feature_boxes", "spatial_ref_sys"))
+    return True
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to):
+    """Alembic: compare only what this dialect's DDL makes.
+
+    An index declared for one dialect (``ddl_if``) is absent on the other, and
+    GeoAlchemy2 makes the geometry columns' GiST indexes itself.
+    """
+    if type_ != "index":
+        return True
+    if reflected:
+        return not (name or "").startswith("idx_") or compare_to is not None
+    condition = obj._ddl_if
+    dialect = db.engine.dialect.name
+    return condition is None or condition.dialect in (None, dialect)

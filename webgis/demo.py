@@ -11,7 +11,7 @@ from webgis.accounts.users import User
 from webgis.core.errors import Invalid, NotFound, WebgisError
 from webgis.core.paths import resource_dir
 from webgis.core.registry import layer_registry
-from webgis.database import init_db
+from webgis.database import upgrade_db
 from webgis.features import store
 from webgis.geography import cities
 from webgis.geography.boundaries import prepare_units, read_boundary_file
@@ -24,13 +24,13 @@ def demo_cities() -> list[dict]:
 
 
 def load_demo(boundaries_dir: Path) -> list[str]:
-    """Create the schema and (re)load every demo city; running it again is harmless."""
+    """Migrate the schema and (re)load every demo city; running it again is harmless."""
     if not boundaries_dir.is_dir():
         raise WebgisError(
             f"Nie ma katalogu z granicami {boundaries_dir}; "
             "wskaż go zmienną WEBGIS_BOUNDARIES_DIR."
         )
-    notes = [f"Baza danych: {init_db()}"]
+    notes = upgrade_db()
     for spec in demo_cities():
         city = cities.add_city(
             spec["code"], spec["name"], spec["unit_kind"], spec["area_kind"]

@@ -188,6 +188,21 @@ Index(
 ).ddl_if(dialect="postgresql")
 
 
+def trigram_index(table, column: str) -> Index:
+    """PostgreSQL (pg_trgm): searching text inside words reads no other rows."""
+    name = f"ix_{table.name}_{column}_trgm"
+    return Index(
+        name,
+        table.c[column],
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
+trigram_index(Feature.__table__, "search_text")
+trigram_index(Feature.__table__, "terms")
+
+
 class ListedTerm(db.Model):
     """One vocabulary term of a service the finder lists, as a row of its own.
 
@@ -226,6 +241,9 @@ class ListedText(db.Model):
         ForeignKey("cities.id", ondelete="CASCADE"), index=True
     )
     search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+trigram_index(ListedText.__table__, "search_text")
 
 
 class Revision(db.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 
 from flask_babel import get_locale
 from sqlalchemy import String, UniqueConstraint, select
@@ -47,6 +48,12 @@ class VocabularyTerm(db.Model):
     label_uk: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # The labels data/vocabularies.toml gave when they last reached the database:
+    # a label that differs from them was edited by an administrator. NULL: not
+    # known (terms from before this was kept).
+    file_label_pl: Mapped[str | None] = mapped_column(String(200))
+    file_label_en: Mapped[str | None] = mapped_column(String(200))
+    file_label_uk: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def label(self) -> str:
@@ -55,32 +62,132 @@ class VocabularyTerm(db.Model):
         return getattr(self, f"label_{lang}", None) or self.label_pl
 
 
-def seed() -> int:
-    """Add the terms of ``data/vocabularies.toml`` that are missing; returns how many.
-
-    Existing terms are left alone so administrators' edits survive a re-run.
-    """
+def _file_terms() -> dict[tuple[str, str], tuple[int, dict[str, str]]]:
+    """(vocabulary, key) -> (position, labels by language) from the project's file."""
     with (resource_dir("data") / "vocabularies.toml").open("rb") as handle:
         data = tomllib.load(handle)
-    existing = {
-        (t.vocabulary, t.key) for t in db.session.scalars(select(VocabularyTerm))
+    return {
+        (vocabulary, entry["key"]): (
+            position,
+            {lang: entry[lang] for lang in LANGUAGES},
+        )
+        for vocabulary, entries in data.items()
+        for position, entry in enumerate(entries)
     }
-    added = 0
-    for vocabulary, entries in data.items():
-        for position, entry in enumerate(entries):
-            if (vocabulary, entry["key"]) in existing:
-                continue
-            db.session.add(
-                VocabularyTerm(
-                    vocabulary=vocabulary,
-                    key=entry["key"],
-                    position=position,
-                    **{f"label_{lang}": entry[lang] for lang in LANGUAGES},
-                )
+
+
+def seed() -> int:
+    """Fill a new database's vocabularies from the file; returns how many terms.
+
+    A database that has terms already is left alone: :func:`file_changes` and
+    :func:`apply_file` bring the file's changes to it, showing them first.
+    """
+    if db.session.scalar(select(VocabularyTerm.id).limit(1)) is not None:
+        return 0
+    return len(apply_file(audited=False))
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One difference between data/vocabularies.toml and the database.
+
+    ``kind`` is "new" (a term the database lacks), "label" (the file changed a
+    label nobody edited here) or "edited" (an administrator's label differs
+    from the file's new one, or it is not known whether it was edited: kept
+    unless asked to overwrite).
+    """
+
+    vocabulary: str
+    key: str
+    kind: str
+    language: str = ""
+    database: str = ""
+    file: str = ""
+
+    def describe(self) -> str:
+        """One line for the terminal (Polish, as the rest of the CLI)."""
+        name = f"{self.vocabulary}/{self.key}"
+        if self.kind == "new":
+            return f"+ {name}: nowe pojęcie „{self.file}”"
+        if self.kind == "label":
+            return f"~ {name} [{self.language}]: „{self.database}” → „{self.file}”"
+        return (
+            f"! {name} [{self.language}]: w bazie „{self.database}” (zmienione przez "
+            f"administratora albo nieznanego pochodzenia) zostaje; plik podaje "
+            f"„{self.file}” (--overwrite {name} przyjmuje wersję z pliku)"
+        )
+
+
+def file_changes() -> list[FileChange]:
+    """What data/vocabularies.toml would change in the database, term by term."""
+    stored = {
+        (t.vocabulary, t.key): t for t in db.session.scalars(select(VocabularyTerm))
+    }
+    changes = []
+    for (vocabulary, key), (_position, labels) in _file_terms().items():
+        term = stored.get((vocabulary, key))
+        if term is None:
+            changes.append(FileChange(vocabulary, key, "new", file=labels["pl"]))
+            continue
+        for lang, label in labels.items():
+            kind = _label_change(term, lang, label)
+            if kind:
+                current = getattr(term, f"label_{lang}")
+                changes.append(FileChange(vocabulary, key, kind, lang, current, label))
+    return changes
+
+
+def _label_change(term: VocabularyTerm, lang: str, label: str) -> str:
+    current, known = getattr(term, f"label_{lang}"), getattr(term, f"file_label_{lang}")
+    if current == label or known == label:
+        return ""  # the same, or the file is unchanged and an edit here stands
+    return "label" if current == known else "edited"
+
+
+def apply_file(
+    overwrite: set[tuple[str, str]] = frozenset(),
+    keep: set[tuple[str, str]] = frozenset(),
+    audited: bool = True,
+) -> list[FileChange]:
+    """Bring data/vocabularies.toml to the database; returns what changed.
+
+    New terms are added and labels nobody edited here follow the file. An
+    administrator's label is replaced only for the (vocabulary, key) pairs in
+    ``overwrite``; for those in ``keep`` it stays and the file's label counts
+    as seen, so it is not reported again. Each change goes to the audit log.
+    """
+    changes = file_changes()
+    applied = [
+        c for c in changes if c.kind != "edited" or (c.vocabulary, c.key) in overwrite
+    ]
+    file_terms = _file_terms()
+    stored = {
+        (t.vocabulary, t.key): t for t in db.session.scalars(select(VocabularyTerm))
+    }
+    for change in applied:
+        position, labels = file_terms[(change.vocabulary, change.key)]
+        term = stored.get((change.vocabulary, change.key))
+        if term is None:
+            term = VocabularyTerm(
+                vocabulary=change.vocabulary, key=change.key, position=position
             )
-            added += 1
+            for lang in LANGUAGES:
+                setattr(term, f"label_{lang}", labels[lang])
+            db.session.add(term)
+            stored[(change.vocabulary, change.key)] = term
+        else:
+            setattr(term, f"label_{change.language}", change.file)
+        if audited:
+            target = f"{change.vocabulary}:{change.key}"
+            audit.record("vocabulary.file", target, change.describe())
+    # Remember what the file says, so a later edit here is told from a change there.
+    for (vocabulary, key), (_position, labels) in file_terms.items():
+        term = stored[(vocabulary, key)]  # every file term is stored by now
+        for lang, label in labels.items():
+            if (vocabulary, key) in keep or getattr(term, f"label_{lang}") == label:
+                setattr(term, f"file_label_{lang}", label)
     db.session.commit()
-    return added
+    return applied
 
 
 def terms(vocabulary: str, include_inactive: bool = False) -> list[VocabularyTerm]:
