@@ -227,3 +227,22 @@ def test_sync_refuses_a_term_written_without_its_vocabulary(changed_file):
     assert "SŁOWNIK/KLUCZ" in result.output
     db.session.expire_all()
     assert _term("category", "digital") is None  # nothing written
+
+
+def test_readiness_and_a_restored_older_backup_say_the_schema_is_behind(app, tmp_path):
+    runner, client = app.test_cli_runner(), app.test_client()
+    assert client.get("/readyz").json["status"] == "ok"
+    _migration("downgrade", FIRST_REVISION)
+    behind = client.get("/readyz")
+    assert behind.status_code == 503
+    assert behind.json["schema"]["revision"] == FIRST_REVISION
+    backup = tmp_path / "older.backup"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    upgrade_db()
+    close()
+    restored = runner.invoke(args=["restore", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    assert f"w wersji {FIRST_REVISION}" in restored.output
+    assert "uruchom „webgis db upgrade”" in restored.output
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert client.get("/readyz").status_code == 200

@@ -121,9 +121,11 @@ def backup(file):
 def restore(file):
     """Replace the database's contents with a backup made by `webgis backup`."""
     from webgis.core.backup import restore_database
+    from webgis.database import schema_note
 
     with _refusal():
         _report(restore_database(file))
+        _report(schema_note())
 
 
 cities_group = click.Group("cities", help="Miasta.")

@@ -229,6 +229,27 @@ def schema_state() -> tuple[str | None, str | None]:
     return current, _head()
 
 
+def schema_note() -> list[str]:
+    """What to do about the schema's revision, if anything (after a restore)."""
+    from alembic.script import ScriptDirectory
+
+    current, head = schema_state()
+    if current == head:
+        return []
+    known = {
+        script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()
+    }
+    if current in known or current is None:
+        return [
+            f"Schemat bazy jest w wersji {current or 'sprzed migracji'}, program "
+            f"potrzebuje {head}: uruchom „webgis db upgrade”."
+        ]
+    return [
+        f"Schemat bazy jest w wersji {current}, której ten program nie zna (kopia "
+        "z nowszej wersji): zainstaluj tę wersję programu albo odtwórz inną kopię."
+    ]
+
+
 @cache
 def _head() -> str | None:
     from alembic.script import ScriptDirectory
