@@ -24,6 +24,14 @@ if ! command -v ogrinfo >/dev/null; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin </dev/null
 fi
 
+# Redis is the limiter's shared store in the several-processes test, which starts its
+# own redis-server on a free port (Debian's service is not used).
+if ! command -v redis-server >/dev/null; then
+    echo "test.sh: installing Debian redis-server for the several-processes test" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server </dev/null
+fi
+
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 
