@@ -25,9 +25,10 @@ PAYLOADS = (
     "--><b data-pwn>comment</b><!--",
     '<a href="javascript:alert(1)" data-pwn>link</a>',
 )
-#: For fields with a format: a URL and an e-mail address that pass their patterns.
+#: For fields with a format: a URL and an e-mail address that pass their checks (an
+#: address may hold an apostrophe and "=", never "<" or a double quote).
 URL_PAYLOAD = 'https://evil.example/"><b/data-pwn>'
-EMAIL_PAYLOAD = "<b/data-pwn>@evil.example"
+EMAIL_PAYLOAD = "x'data-pwn='1'@evil.example"
 #: One megabyte: every text field refuses it.
 HUGE = "x" * 1_000_000
 

@@ -364,7 +364,7 @@ def test_service_page_shows_the_facts_and_structured_data(staff_app):
         loop = label("accessibility", "induction_loop")
     for text in (
         "ul. Rydygiera 25",
-        'href="tel:711234567"',
+        'href="tel:+48711234567"',  # E.164
         'href="mailto:klub@example.org"',
         "https://example.org/klub",
         "08:00–12:00, 14:00–18:00",
@@ -385,7 +385,7 @@ def test_service_page_shows_the_facts_and_structured_data(staff_app):
     data = json.loads(match.group(1))
     assert data["@type"] == "LocalBusiness"
     assert data["name"] == "Klub </script><b>Rydygiera</b>"
-    assert data["telephone"] == "71 123 45 67"
+    assert data["telephone"] == "+48711234567"  # E.164, as stored
     assert data["openingHoursSpecification"][0] == {
         "@type": "OpeningHoursSpecification",
         "dayOfWeek": "https://schema.org/Monday",

@@ -588,6 +588,6 @@ def test_a_service_with_accessibility_terms_describes_its_place(staff_app, valid
         ("polski", "pl"),
         ("ukraiński", "uk"),
     ]
-    assert found["phones"][0]["number"] == "71 123 45 67"
+    assert found["phones"][0]["number"] == "+48711234567"  # E.164
     assert found["schedules"][0]["byday"] == "MO"
     assert NADODRZE.y == pytest.approx(location["latitude"], abs=1e-5)

@@ -395,7 +395,7 @@ def test_an_admin_corrects_an_organisation_and_the_audit_log_says_so(staff_app):
         assert (organisation.name, organisation.website, organisation.phone) == (
             corrected,
             "https://fundacja.example/",
-            "+48 71 123 45 67",
+            "+48711234567",  # E.164
         )
         entry = audit.recent(action="organisation.update", limit=1)[0]
         assert entry.target == f"organisation:{organisation_id}"

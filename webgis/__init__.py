@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webgis.core.registry import discover_layers, translation_directories
     from webgis.core.text import translated
     from webgis.core.times import local_time
+    from webgis.features.contacts import phone_link, shown_phone
     from webgis.features.kinds import WEEKDAY_LABELS, WEEKDAYS, check_layers, kind_of
     from webgis.finder.search import ServiceCache
     from webgis.web.security import init_security
@@ -113,6 +114,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["tr"] = translated
     # Stored moments are UTC; pages show them in Warsaw time with the zone.
     app.jinja_env.filters["local_time"] = local_time
+    # Phones are stored as E.164; pages show them as people write them.
+    app.jinja_env.filters["phone"] = shown_phone
+    app.jinja_env.filters["tel"] = phone_link
     # Templates ask a field's kind which input and display to use.
     app.jinja_env.globals["kind_of"] = kind_of
     app.jinja_env.globals["weekdays"] = list(zip(WEEKDAYS, WEEKDAY_LABELS, strict=True))

@@ -52,11 +52,11 @@ def upgrade_db() -> list[str]:
     if kind == "unversioned":
         _adopt()
     before, head = schema_state()
-    _migration("upgrade", "head")
+    notes = _migration("upgrade", "head")
     description = _after_schema()
     if before == head:
         return [f"Schemat bazy jest aktualny ({head}): {description}"]
-    return [f"Schemat bazy: {before or 'pusta baza'} → {head}: {description}"]
+    return [f"Schemat bazy: {before or 'pusta baza'} → {head}: {description}", *notes]
 
 
 def new_revision(message: str) -> str:
@@ -155,10 +155,11 @@ def _adopt() -> None:
     _migration("stamp", FIRST_REVISION)
 
 
-def _migration(command_name: str, *arguments, connection=None, **options) -> None:
+def _migration(command_name: str, *arguments, connection=None, **options) -> list:
     """Run an Alembic command (through Flask-Migrate's configuration).
 
-    On the app's database, or on ``connection`` when given.
+    On the app's database, or on ``connection`` when given. Returns the lines a
+    data migration left for the user (``config.attributes["notes"]``).
     """
     from alembic import command
     from flask import current_app
@@ -172,6 +173,7 @@ def _migration(command_name: str, *arguments, connection=None, **options) -> Non
     config.attributes["connection"] = connection
     db.session.remove()  # the migration's own connection must not wait for ours
     getattr(command, command_name)(config, *arguments, **options)
+    return config.attributes.get("notes", [])
 
 
 def _fill_listed_rows() -> None:

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from layers import FieldSpec, LayerRegistryError, LayerSpec
 from webgis.core.text import fold, translated
 from webgis.core.text import lazy_text as _l
+from webgis.features import contacts
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = (
@@ -41,8 +42,6 @@ WEEKDAY_LABELS = (
 )
 TIME = r"([01]\d|2[0-3]):[0-5]\d|24:00"
 INTERVAL = re.compile(rf"^\s*({TIME})\s*[-–]\s*({TIME})\s*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[\d\s()\-]{6,20}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 MAX_TEXT, MAX_TEXTAREA = 300, 5000
 TRUE = ("y", "yes", "on", "true", "1")
@@ -236,9 +235,16 @@ class Pattern(Text):
     format: ClassVar[str | None] = None
 
     def clean(self, spec_field, form, allowed):
-        """The text when it has the shape, else ValueError with :attr:`message`."""
+        """The text in its stored form (see :meth:`normalise`); "" when empty."""
         value = super().clean(spec_field, form, allowed)
-        if value and not self.pattern.match(value):
+        return self.normalise(value, translated(spec_field.label)) if value else value
+
+    def normalise(self, value: str, label: str) -> str:
+        """The stored form of ``value``, else ValueError with a message.
+
+        ``label`` names the field in the message (organisations use it too).
+        """
+        if not self.pattern.match(value):
             raise ValueError(self.message)
         return value
 
@@ -260,23 +266,62 @@ class Url(Pattern):
 
 
 class Email(Pattern):
-    """An e-mail address."""
+    """An e-mail address, checked by the validator WTForms uses; domain lowercased."""
 
     name = "email"
     input_type = "email"
     display = "email"
-    pattern = EMAIL
-    message = _l("Podaj poprawny adres e-mail.")
     format = "email"
+
+    def normalise(self, value, label):
+        """The address with its domain in lower case (:mod:`contacts`)."""
+        try:
+            return contacts.email_address(value)
+        except ValueError:
+            raise ValueError(
+                _l(
+                    "Pole „%(field)s”: podaj poprawny adres e-mail, "
+                    "np. biuro@mops.example.pl.",
+                    field=label,
+                )
+            ) from None
+
+    def same(self, before, after):
+        """The same address, whatever the case of its domain."""
+        return contacts.same_email(before, after)
 
 
 class Phone(Pattern):
-    """A phone number as people write it."""
+    """A phone number: stored as E.164, shown as people write it in Poland."""
 
     name = "phone"
     input_type = "tel"
-    pattern = PHONE
-    message = _l("Podaj numer telefonu (cyfry, spacje, +, -).")
+    display = "phone"
+
+    def normalise(self, value, label):
+        """The number in E.164 ("+48713456789"); Polish unless it says otherwise."""
+        try:
+            return contacts.phone_number(value)
+        except ValueError:
+            raise ValueError(
+                _l(
+                    "Pole „%(field)s”: to nie jest numer telefonu. Wpisz cały numer, "
+                    "np. 71 345 67 89, 601 234 567 albo +48 601 234 567.",
+                    field=label,
+                )
+            ) from None
+
+    def form_values(self, spec_field, value):
+        """The number as people write it, so the form shows what they would type."""
+        return {spec_field.name: [contacts.shown_phone(value)]}
+
+    def text(self, spec_field, value, options):
+        """The number as people write it."""
+        return contacts.shown_phone(value)
+
+    def same(self, before, after):
+        """The same number, however either was written."""
+        return contacts.same_phone(before, after)
 
 
 class Integer(FieldKind):

@@ -362,12 +362,24 @@ def _problems(organisation: Organisation, cleaned: dict[str, str]) -> dict[str, 
                     name=other.name,
                 )
             )
-    # The same shapes as the layers' fields of these kinds.
-    rules = {"website": (Url, MAX_TEXT), "email": (Email, 254), "phone": (Phone, 40)}
-    for key, (kind, longest) in rules.items():
+    # The same rules as the layers' fields of these kinds, and stored as they store
+    # them (a phone as E.164, an e-mail's domain in lower case).
+    rules = {
+        "website": (Url, MAX_TEXT, _l("Strona internetowa")),
+        "email": (Email, 254, _l("E-mail")),
+        "phone": (Phone, 40, _l("Telefon")),
+    }
+    for key, (kind, longest, label) in rules.items():
         value = cleaned[key]
-        if value and (len(value) > longest or not kind.pattern.match(value)):
-            errors[key] = str(kind.message)
+        if not value:
+            continue
+        if len(value) > longest:
+            errors[key] = str(_l("Najwyżej %(n)s znaków.", n=longest))
+            continue
+        try:
+            cleaned[key] = kind().normalise(value, str(label))
+        except ValueError as problem:
+            errors[key] = str(problem.args[0])
     if len(cleaned["description"]) > MAX_TEXTAREA:
         errors["description"] = str(_l("Najwyżej %(n)s znaków.", n=MAX_TEXTAREA))
     return errors

@@ -34,6 +34,7 @@ from webgis.core import audit
 from webgis.core.extensions import csrf, db
 from webgis.core.text import lazy_text as _l
 from webgis.core.text import lazy_translated
+from webgis.features.contacts import shown_phone
 
 
 class WebgisForm(FlaskForm):
@@ -328,6 +329,13 @@ class PasswordChangeForm(WebgisForm):
     )
 
 
+class PhoneField(StringField):
+    """A phone number shown as people write it; it is stored as E.164."""
+
+    def _value(self):
+        return shown_phone(self.data) if self.data else ""
+
+
 class OrganisationForm(WebgisForm):
     """An organisation's details as an administrator corrects them.
 
@@ -339,4 +347,4 @@ class OrganisationForm(WebgisForm):
     description = TextAreaField(_l("Opis"), validators=[Length(max=5000)])
     website = StringField(_l("Strona internetowa"), validators=[Length(max=300)])
     email = StringField(_l("E-mail"), validators=[Length(max=254)])
-    phone = StringField(_l("Telefon"), validators=[Length(max=40)])
+    phone = PhoneField(_l("Telefon"), validators=[Length(max=40)])
