@@ -38,7 +38,7 @@ PLANNER = "planista-rt@test.invalid"
 STAFF_READER = SimpleNamespace(is_authenticated=True)
 #: Unit 1 of the small city: a 1 km square in central Wrocław (EPSG:2180).
 UNIT_ONE = (360_000, 360_000, 361_000, 361_000)
-HOURS = {"mon": [["08:00", "12:00"], ["13:00", "16:00"]], "fri": [["10:00", "14:00"]]}
+HOURS = "Mo 08:00-12:00,13:00-16:00; Fr 10:00-14:00"
 
 
 def small_city(code: str, directory: Path):

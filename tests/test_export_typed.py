@@ -121,7 +121,8 @@ def test_geojson_values_keep_their_types(roundtrip):
     features = {f["properties"]["name"]: f["properties"] for f in body["features"]}
     full, minimal = features["day_centres pełny 1"], features["day_centres minimalny"]
     assert full["capacity"] == 12 and full["sample"] is True
-    assert full["opening_hours"]["mon"] == [["08:00", "12:00"], ["13:00", "16:00"]]
+    # the expression in OpenStreetMap's syntax, as stored
+    assert full["opening_hours"] == "Mo 08:00-12:00,13:00-16:00; Fr 10:00-14:00"
     assert isinstance(full["target_groups"], list)
     assert minimal["capacity"] is None and minimal["sample"] is False
 

@@ -119,10 +119,11 @@ BAD_INPUT = [
     ("day_centres", {"opening_hours-mon": "25:00-26:00"}, "opening_hours", "08:00"),
     (
         "day_centres",
-        {"opening_hours-tue": "08:00-12:00, 11:00-14:00"},
+        {"opening_hours": "Mo-Fx 08:00-16:00"},
         "opening_hours",
-        "nakładają",
+        "Godziny otwarcia: nie rozumiem zapisu od znaku 4",
     ),
+    ("day_centres", {"opening_hours-tue": "8-12"}, "opening_hours", "wtorek"),
     ("day_centres", {"facility_type": "casino"}, "facility_type", "Wybierz"),
     (
         "day_centres",
@@ -465,7 +466,7 @@ def test_history_reads_as_text_and_reordering_is_no_change(staff_app):
     assert submit(client, edit_url, form).status_code == 303
     history = client.get(f"/wroclaw/layers/day_centres/{feature_id}/history")
     text = history.get_data(as_text=True)
-    assert "wtorek 10:00–12:00" in text  # hours as text, not {'tue': …}
+    assert "wt. 10:00–12:00" in text  # hours in words, not {'tue': …}
     assert "[[" not in text and "{&#39;" not in text
     newest = text.split('class="history"')[1].split("</li>")[0]
     assert "Grupy docelowe" not in newest  # reordering the groups changed nothing

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from datetime import datetime
 
 import pytest
 from shapely.geometry import Point
@@ -20,7 +21,7 @@ from webgis.geography.boundaries import metric_transformer
 #: About 1 km east and 2 km east of Nadodrze's point, still in Wrocław.
 EAST_1KM = Point(NADODRZE.x + 0.0143, NADODRZE.y)
 EAST_2KM = Point(NADODRZE.x + 0.0286, NADODRZE.y)
-HOURS = {"mon": [["08:00", "12:00"], ["14:00", "18:00"]], "sat": [["10:00", "13:00"]]}
+HOURS = "Mo 08:00-12:00,14:00-18:00; Sa 10:00-13:00"
 
 
 def token() -> str:
@@ -49,12 +50,19 @@ def titles(client, url) -> list[str]:
         ("tue", "10:00", False),
     ],
 )
-def test_is_open_reads_structured_hours(day, time, expected):
-    assert search.is_open(HOURS, day, time) is expected
+def test_is_open_reads_the_expression(day, time, expected):
+    from webgis.features import hours
+
+    moment = search.present((day, time or "00:00"))
+    if time:
+        assert search.is_open(HOURS, moment) is expected
+    else:
+        assert hours.open_on(HOURS, moment.date()) is expected
 
 
 def test_no_hours_means_not_known_to_be_open():
-    assert search.is_open(None, "mon", "10:00") is False
+    assert search.is_open(None, search.present(("mon", "10:00"))) is False
+    assert search.is_open("", search.present(("mon", "10:00"))) is False
 
 
 PLACES = {
@@ -219,9 +227,7 @@ def test_filters_by_type_group_accessibility_language_and_area(staff_app):
 
 def test_open_at_a_chosen_day_and_hour(staff_app):
     word = token()
-    new_feature(
-        staff_app, name=f"Rano {word}", opening_hours={"mon": [["08:00", "12:00"]]}
-    )
+    new_feature(staff_app, name=f"Rano {word}", opening_hours="Mo 08:00-12:00")
     new_feature(staff_app, name=f"Weekend {word}", opening_hours=HOURS)
     new_feature(staff_app, name=f"Bez godzin {word}")
     client = client_as(staff_app, "anonymous")
@@ -242,7 +248,7 @@ def test_open_for_part_of_an_hour_is_exact_to_the_minute(staff_app):
     new_feature(
         staff_app,
         name=f"Pół godziny {word}",
-        opening_hours={"tue": [["14:30", "15:10"]]},
+        opening_hours="Tu 14:30-15:10",
     )
     client = client_as(staff_app, "anonymous")
     base = f"/wroclaw/services?q={word}&day=tue"
@@ -267,7 +273,8 @@ def test_open_now_uses_the_time_given(staff_app):
             for v in questions.VOCABULARY_FILTERS.values()
         }
         args = {"q": word, "open": "now"}
-        for now, expected in [(("sat", "11:00"), 1), (("sat", "14:00"), 0)]:
+        saturday = datetime(2026, 3, 14, 11, 0)  # an ordinary Saturday
+        for now, expected in [(saturday, 1), (saturday.replace(hour=14), 0)]:
             result = search.find(city, layer_registry(), args, keys, now=now)
             assert len(result.hits) == result.total == expected
 
@@ -367,7 +374,7 @@ def test_service_page_shows_the_facts_and_structured_data(staff_app):
         'href="tel:+48711234567"',  # E.164
         'href="mailto:klub@example.org"',
         "https://example.org/klub",
-        "08:00–12:00, 14:00–18:00",
+        "pon. 8:00–12:00, 14:00–18:00; sob. 10:00–13:00",
         seniors,
         loop,
         "polski, ukraiński",
@@ -392,6 +399,12 @@ def test_service_page_shows_the_facts_and_structured_data(staff_app):
         "opens": "08:00",
         "closes": "12:00",
     }
+    # schema.org's openingHours takes the syntax (of an ordinary week)
+    assert data["openingHours"] == [
+        "Mo 08:00-12:00",
+        "Sa 10:00-13:00",
+        "Mo 14:00-18:00",
+    ]
 
 
 def label(vocabulary: str, key: str) -> str:

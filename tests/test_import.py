@@ -601,10 +601,8 @@ def test_a_filled_template_imports(imports_app, city, tmp_path):
     imported(imports_app, city, path)
     found = stored(imports_app, city)["Z szablonu"]
     assert found["capacity"] == 15 and found["sample"] is True
-    assert found["opening_hours"] == {
-        "mon": [["08:00", "16:00"]],
-        "fri": [["10:00", "12:00"]],
-    }
+    # days named one by one become OpenStreetMap's syntax
+    assert found["opening_hours"] == "Mo 08:00-16:00; Fr 10:00-12:00"
 
 
 # -- the command line ---------------------------------------------------------------
@@ -667,4 +665,4 @@ def test_geojson_lists_and_objects_are_read(imports_app, city, tmp_path):
     imported(imports_app, city, path)
     found = stored(imports_app, city)["Z GeoJSON"]
     assert found["target_groups"] == ["seniors"]
-    assert found["opening_hours"] == {"tue": [["09:00", "11:00"]]}
+    assert found["opening_hours"] == "Tu 09:00-11:00"  # an object of days, converted

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from layers import LayerSpec
 from webgis.core.text import fold
+from webgis.features import hours
 from webgis.features.kinds import WEEKDAYS
 from webgis.geography.boundaries import metric_transformer
 
@@ -107,6 +108,7 @@ def columns(
         "address_key": fold(str(shown.get("address") or ""))[:KEY_LENGTH],
         "open_days": _open_days(spec, shown),
         "open_hours": week_hours(_hours(spec, shown)),
+        "holiday_hours": week_hours(_hours(spec, shown), holidays=True),
         "public_item": json.dumps(
             public_item(spec, geometry, shown, updated_at),
             ensure_ascii=False,
@@ -143,52 +145,46 @@ def _terms(spec: LayerSpec, shown: dict) -> str:
     return "".join(tokens)
 
 
-def _hours(spec: LayerSpec, shown: dict) -> list[dict]:
+def _hours(spec: LayerSpec, shown: dict) -> list[str]:
+    """The expressions of the published opening hours (structured ones converted)."""
     return [
-        hours
+        expr
         for spec_field in spec.all_fields
         if spec_field.kind == "hours"
-        and isinstance(hours := shown.get(spec_field.name), dict)
+        and (expr := hours.expression(shown.get(spec_field.name)))
     ]
 
 
 def _open_days(spec: LayerSpec, shown: dict) -> str:
     """The weekdays with any published opening hours, e.g. "|mon|sat|"."""
-    days = {day for hours in _hours(spec, shown) for day in WEEKDAYS if hours.get(day)}
+    days = {day for expr in _hours(spec, shown) for day in hours.open_days(expr)}
     return "".join(f"|{day}|" for day in WEEKDAYS if day in days)
 
 
-#: What :func:`week_hours` writes for an hour: open all of it, part of it, closed.
-OPEN, PART, CLOSED = "1", "p", "0"
+#: What :func:`week_hours` writes for an hour: open all of it, part of it, closed,
+#: or "depends on the date" (see :func:`webgis.features.hours.week_index`).
+OPEN, PART, CLOSED, DATED = hours.OPEN, hours.PART, hours.CLOSED, hours.DATED
+#: When several fields give hours, an hour is what the most open of them says.
+_RANK = {OPEN: 3, DATED: 2, PART: 1, CLOSED: 0}
 
 
-def week_hours(schedules: list[dict]) -> str:
+def week_hours(expressions: list[str], holidays: bool = False) -> str:
     """The week's 168 hours, Monday 0:00 first, each open, partly open or closed.
 
-    "Open at 10:15 on Tuesday" is then one character of a column, read the same way
-    on both engines (:func:`hour_slot`); only features open for part of that hour
-    need their intervals read. Empty when no hours are published.
+    Of an ordinary week, or (``holidays``) of a week of public holidays. "Open at
+    10:15 on Tuesday" is then one character of a column, read the same way on
+    both engines (:func:`hour_slot`); only features open for part of that hour,
+    or whose hours depend on the date, need their expression read. Empty when no
+    hours are published.
     """
-    if not any(schedules):
+    weeks = [hours.week_index(expr, holidays) for expr in expressions if expr]
+    if not weeks:
         return ""
-    minutes = [set() for _ in WEEKDAYS]
-    for hours in schedules:
-        for day, intervals in enumerate(hours.get(d) or [] for d in WEEKDAYS):
-            for start, end in intervals:
-                minutes[day].update(range(_minute(start), _minute(end)))
-    slots = []
-    for day in minutes:
-        for hour in range(24):
-            inside = len(day & set(range(hour * 60, hour * 60 + 60)))
-            slots.append(OPEN if inside == 60 else PART if inside else CLOSED)
-    return "".join(slots)
+    return "".join(
+        max(slots, key=_RANK.__getitem__) for slots in zip(*weeks, strict=True)
+    )
 
 
 def hour_slot(day: str, time: str) -> int:
     """The 1-based position of ``time`` (HH:MM) on ``day`` in :func:`week_hours`."""
     return WEEKDAYS.index(day) * 24 + int(time[:2]) + 1
-
-
-def _minute(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)

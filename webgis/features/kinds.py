@@ -29,6 +29,7 @@ from layers import FieldSpec, LayerRegistryError, LayerSpec
 from webgis.core.text import fold, translated
 from webgis.core.text import lazy_text as _l
 from webgis.features import contacts
+from webgis.features import hours as osm_hours
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = (
@@ -40,8 +41,6 @@ WEEKDAY_LABELS = (
     _l("sobota"),
     _l("niedziela"),
 )
-TIME = r"([01]\d|2[0-3]):[0-5]\d|24:00"
-INTERVAL = re.compile(rf"^\s*({TIME})\s*[-–]\s*({TIME})\s*$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 MAX_TEXT, MAX_TEXTAREA = 300, 5000
 TRUE = ("y", "yes", "on", "true", "1")
@@ -738,7 +737,13 @@ class Members(FieldKind):
 
 
 class Hours(FieldKind):
-    """Opening hours per weekday: ``{"mon": [["08:00", "16:00"]], …}``."""
+    """Opening hours in OpenStreetMap's syntax: ``"Mo-Fr 08:00-16:00; PH off"``.
+
+    The form has the expression and a per-day editor (rows of times, "closed on
+    public holidays", a note) that writes it: in the browser as it is typed, and
+    here when the rows were changed without a script (:meth:`clean`). See
+    :mod:`webgis.features.hours`.
+    """
 
     name = "hours"
     widget = "hours"
@@ -746,99 +751,98 @@ class Hours(FieldKind):
     grouped = True
 
     def clean(self, spec_field, form, allowed):
-        """Each day's intervals, ordered and not overlapping."""
-        hours = {}
-        for day in WEEKDAYS:
-            text = form.text(f"{spec_field.name}-{day}")
-            if text:
-                hours[day] = parse_hours(text)
-        return hours
+        """The normal form of the expression, or of the editor's rows if changed.
+
+        The form carries the editor as it was shown (``-shown``); rows that differ
+        from it were edited and win, else the typed expression is read.
+        """
+        name = spec_field.name
+        label = translated(spec_field.label)
+        state = _editor_state(form, name)
+        if state != form.text(f"{name}-shown"):
+            rows = {}
+            for day, day_label in zip(WEEKDAYS, WEEKDAY_LABELS, strict=True):
+                try:
+                    rows[day] = osm_hours.row_text(form.text(f"{name}-{day}"))
+                except ValueError as problem:
+                    raise ValueError(f"{label}, {day_label}: {problem}") from None
+            closed = form.text(f"{name}-ph").lower() in TRUE
+            return osm_hours.from_rows(rows, closed, form.text(f"{name}-note"))
+        try:
+            return osm_hours.normalise(form.text(name))
+        except ValueError as problem:
+            raise ValueError(f"{label}: {problem}") from None
 
     def form_values(self, spec_field, value):
-        """One input per weekday, like "08:00-12:00, 13:00-16:00"."""
-        return {
-            f"{spec_field.name}-{day}": [
-                ", ".join(
-                    "-".join(map(str, interval)) for interval in value.get(day) or []
-                )
-            ]
-            for day in WEEKDAYS
-        }
+        """The expression, and the per-day editor's rows, holidays and note."""
+        name = spec_field.name
+        expr = osm_hours.expression(value)
+        rows, closed, note, complete = osm_hours.editor(expr)
+        values = {f"{name}-{day}": [rows[day]] for day in WEEKDAYS}
+        values.update(
+            {
+                name: [expr],
+                f"{name}-ph": ["y"] if closed else [],
+                f"{name}-note": [note],
+                f"{name}-partial": [] if complete else ["y"],
+            }
+        )
+        values[f"{name}-shown"] = [_editor_state(values, name)]
+        return values
 
     def text(self, spec_field, value, options):
-        """The open days with their hours, e.g. "poniedziałek 08:00–16:00"."""
-        return "; ".join(
-            f"{label} " + ", ".join(f"{a}–{b}" for a, b in value[day])
-            for day, label in zip(WEEKDAYS, WEEKDAY_LABELS, strict=True)
-            if value.get(day)
-        )
+        """The hours in words: "pon.–pt. 8:00–16:00; w święta zamknięte"."""
+        return osm_hours.describe(osm_hours.expression(value))
+
+    def same(self, before, after):
+        """The same expression (structured hours of old compare by theirs)."""
+        return osm_hours.expression(before) == osm_hours.expression(after)
 
     def schema(self, spec_field):
-        """An object of weekdays, each a list of [start, end] times."""
-        interval = {"type": "array", "items": {"type": "string"}}
+        """A string in OpenStreetMap's opening_hours syntax."""
         return {
-            "type": "object",
-            "properties": {
-                day: {"type": "array", "items": interval} for day in WEEKDAYS
-            },
+            "type": "string",
+            "description": "OpenStreetMap opening_hours, e.g. Mo-Fr 08:00-16:00",
         }
 
     def cell_choices(self, spec_field):
-        """The weekdays, which a cell names by key or by name."""
+        """The weekdays, which a cell of per-day hours names by key or by name."""
         labels = zip(WEEKDAYS, WEEKDAY_LABELS, strict=True)
         return [(day, str(label)) for day, label in labels]
 
     def cell_to_form(self, spec_field, value, lookup):
-        """Hours as an object, or "mon 08:00-16:00; wtorek 10:00-12:00, 13:00-15:00"."""
+        """The syntax as written, an object of days, or "mon 08:00-16:00; wtorek …"."""
         if isinstance(value, str) and value.strip().startswith("{"):
             try:
                 value = json.loads(value)
             except ValueError:
-                message = _l("Zapisz godziny jak 08:00-16:00, 17:00-19:00.")
+                message = _l("Zapisz godziny jak Mo-Fr 08:00-16:00; Sa 10:00-13:00.")
                 raise ValueError(message) from None
         if isinstance(value, dict):
-            return {
-                f"{spec_field.name}-{day}": [
-                    ", ".join("-".join(map(str, span)) for span in value.get(day) or [])
-                ]
-                for day in WEEKDAYS
-            }
+            return {spec_field.name: [osm_hours.expression(value)]}
+        text = cell_text(value)
         values = {}
-        for part in filter(None, re.split(r"[;\n]", cell_text(value))):
+        for part in filter(None, re.split(r"[;\n]", text)):
             match = DAY_HOURS.match(part.strip())
             day = lookup.key(spec_field, match.group(1)) if match else None
             if day is None:
-                raise ValueError(
-                    _l("Nieznany dzień tygodnia: %(day)s.", day=part.strip())
-                )
+                # Not days named one by one: the opening_hours syntax.
+                return {spec_field.name: [text]}
             values[f"{spec_field.name}-{day}"] = [match.group(2)]
         return values
 
     def to_cell(self, spec_field, value):
-        """The open days by key with their hours: "mon 08:00-12:00, 13:00-16:00"."""
-        return "; ".join(
-            f"{day} " + ", ".join(f"{start}-{end}" for start, end in value[day])
-            for day in WEEKDAYS
-            if value.get(day)
-        )
+        """The expression in OpenStreetMap's syntax."""
+        return osm_hours.expression(value)
 
 
-def parse_hours(text: str) -> list[list[str]]:
-    """Parse "08:00-12:00, 13:00-16:00" into ordered, non-overlapping intervals."""
-    intervals = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        match = INTERVAL.match(part)
-        if not match:
-            raise ValueError(_l("Zapisz godziny jak 08:00-16:00, 17:00-19:00."))
-        start, end = match.group(1), match.group(3)
-        if start >= end:
-            raise ValueError(_l("Koniec musi być później niż początek: %(p)s.", p=part))
-        intervals.append([start, end])
-    intervals.sort()
-    for (_s1, end1), (start2, _e2) in zip(intervals, intervals[1:], strict=False):
-        if start2 < end1:
-            raise ValueError(_l("Przedziały godzin nakładają się."))
-    return intervals
+def _editor_state(form, name: str) -> str:
+    """The per-day editor's inputs as one text, to tell whether they were changed."""
+    get = form.text if hasattr(form, "text") else lambda key: (form.get(key) or [""])[0]
+    parts = [get(f"{name}-{day}").strip() for day in WEEKDAYS]
+    parts += [get(f"{name}-ph").strip(), get(f"{name}-note").strip()]
+    # An empty editor is "" whether or not the form had one.
+    return "|".join(parts) if any(parts) else ""
 
 
 #: Every kind by the name a FieldSpec uses.

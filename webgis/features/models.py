@@ -118,6 +118,10 @@ class Feature(FeatureFacts, db.Model):
     address_key: Mapped[str] = mapped_column(String(200), default="")
     open_days: Mapped[str] = mapped_column(String(40), default="")
     open_hours: Mapped[str] = mapped_column(String(168), default="")
+    #: The same of a week whose every day is a public holiday (``PH off``).
+    holiday_hours: Mapped[str] = mapped_column(
+        String(168), default="", server_default=""
+    )
     #: The feature as the public reads it in the OGC API, as JSON text without its
     #: id: pages of items are joined from these, not built anew per request.
     public_item: Mapped[str] = mapped_column(Text, default="")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from layers import LayerSpec
 from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
+from webgis.features import hours
 from webgis.features.kinds import WEEKDAYS, Choice, kind_of
 from webgis.features.organisations import Organisation, key_of
 from webgis.finder.questions import LANGUAGES, VOCABULARY_FILTERS
@@ -252,26 +253,41 @@ def phone_records(entry: Entry) -> list[dict]:
     ]
 
 
-def opening_hours(entry: Entry) -> Mapping:
-    """The service's structured opening hours (its first public field of that kind)."""
+def opening_hours(entry: Entry) -> str:
+    """The service's opening hours in OpenStreetMap's syntax (first public field)."""
     for spec_field in entry.spec.all_fields:
-        hours = entry.service.properties.get(spec_field.name)
-        if spec_field.kind == "hours" and spec_field.public and hours:
-            return hours
-    return {}
+        value = entry.service.properties.get(spec_field.name)
+        if spec_field.kind == "hours" and spec_field.public and value:
+            return hours.expression(value)
+    return ""
 
 
 def schedule_records(entry: Entry) -> list[dict]:
     """Weekly schedules from the opening hours: one per interval, with its days.
 
-    Times are local (Europe/Warsaw). iCalendar has no 24:00, so an interval that
-    runs to midnight closes at 23:59.
+    The intervals are those of an ordinary week; a night closes the next morning
+    (``closes_at`` before ``opens_at``). Times are local (Europe/Warsaw).
+    iCalendar has no 24:00, so an interval that runs to midnight closes at 23:59.
+    Each schedule's ``description`` says all of the hours in words (holidays,
+    dates) and ``notes`` their comments ("po wcześniejszym umówieniu").
     """
+    expr = opening_hours(entry)
+    if not expr:
+        return []
     days_by_interval: dict[tuple[str, str], list[str]] = {}
-    hours = opening_hours(entry)
-    for day in WEEKDAYS:
-        for opens, closes in hours.get(day) or []:
-            days_by_interval.setdefault((opens, closes), []).append(ICAL_DAYS[day])
+    week = hours.merged(hours.ordinary_week(expr))
+    for day, spans in zip(WEEKDAYS, week, strict=True):
+        for start, end in spans:
+            key = (_clock(start), _clock(end))
+            days_by_interval.setdefault(key, []).append(ICAL_DAYS[day])
+    words = {"description": hours.describe(expr)}
+    notes = "; ".join(hours.comments_of(expr))
+    if notes:
+        words["notes"] = notes
+    if not days_by_interval:  # hours in words only ("by appointment")
+        return [
+            {"id": entry.id("schedule"), "service_id": entry.id("service"), **words}
+        ]
     return [
         {
             "id": entry.id("schedule", opens, closes),
@@ -281,9 +297,14 @@ def schedule_records(entry: Entry) -> list[dict]:
             "byday": ",".join(days),
             "opens_at": _time(opens),
             "closes_at": _time(closes),
+            **words,
         }
         for (opens, closes), days in sorted(days_by_interval.items())
     ]
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def _time(text: str) -> str:
@@ -624,6 +645,8 @@ TABLES = (
             ("byday", TEXT),
             ("opens_at", {"type": "time", "format": "%H:%M"}),
             ("closes_at", {"type": "time", "format": "%H:%M"}),
+            ("description", TEXT),
+            ("notes", TEXT),
         ),
         ("id",),
         (("service_id", "service"),),

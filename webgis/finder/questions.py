@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -55,6 +56,8 @@ class Query:
     open_now: bool = False
     day: str = ""
     time: str = ""
+    #: A date (ISO), for "open at" on that day: public holidays and dated hours.
+    date: str = ""
     lat: float | None = None
     lon: float | None = None
     place: str = ""
@@ -155,7 +158,22 @@ def _parse_when(args: Mapping, query: Query, errors: dict) -> Query:
         time = ""
     elif match:
         time = f"{int(match.group(1)):02d}:{match.group(2)}"
-    return replace(query, day=day, time=time)
+    return replace(query, day=day, time=time, date=_parse_date(args, errors))
+
+
+def _parse_date(args: Mapping, errors: dict) -> str:
+    """The chosen date (YYYY-MM-DD, 2000–2100), or "" with an error."""
+    text = _get(args, "date")
+    if not text:
+        return ""
+    try:
+        chosen = date.fromisoformat(text)
+    except ValueError:
+        chosen = None
+    if chosen is None or not 2000 <= chosen.year <= 2100 or len(text) != 10:
+        errors["date"] = str(_l("Podaj datę jak 2026-12-24."))
+        return ""
+    return chosen.isoformat()
 
 
 def _parse_place(args: Mapping, query: Query, choices: Choices, errors) -> Query:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo
@@ -27,14 +27,14 @@ import shapely
 from flask import current_app
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 
 from layers import LayerSpec
 from webgis.core.errors import NotFound
 from webgis.core.extensions import db
 from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
-from webgis.features import indexing, store
+from webgis.features import hours, indexing, store
 from webgis.features.kinds import WEEKDAYS
 from webgis.features.models import Feature, ListedTerm, ListedText
 from webgis.finder.questions import (
@@ -90,18 +90,28 @@ class Hit:
     distance: float | None = None
 
 
-def now_in_warsaw() -> tuple[str, str]:
-    """Today's weekday key and the time (HH:MM) in Poland."""
-    now = datetime.now(WARSAW)
-    return WEEKDAYS[now.weekday()], now.strftime("%H:%M")
+def now_in_warsaw() -> datetime:
+    """The present in Poland."""
+    return datetime.now(WARSAW)
 
 
-def is_open(hours: Mapping | None, day: str, time: str = "") -> bool:
-    """Whether opening hours include ``time`` on ``day`` (any time that day if "")."""
-    intervals = (hours or {}).get(day) or []
-    if not time:
-        return bool(intervals)
-    return any(start <= time < end for start, end in intervals)
+def present(now: datetime | tuple[str, str] | None) -> datetime:
+    """``now`` as a moment in Warsaw; the present when None.
+
+    A (weekday key, HH:MM) pair, as callers once passed, is that hour of the
+    ordinary week (one without holidays).
+    """
+    if now is None:
+        return now_in_warsaw()
+    if isinstance(now, tuple):
+        day = hours.ORDINARY_MONDAY + timedelta(days=WEEKDAYS.index(now[0]))
+        return datetime.combine(day, time.fromisoformat(now[1]), WARSAW)
+    return now if now.tzinfo else now.replace(tzinfo=WARSAW)
+
+
+def is_open(expr, moment: datetime) -> bool:
+    """Whether opening hours (an expression) are open at ``moment``."""
+    return hours.is_open(hours.expression(expr), moment)
 
 
 class ServiceCache:
@@ -281,10 +291,8 @@ def _count(city: City, query: Query, where: list, when) -> int:
     return db.session.scalar(select(func.count()).where(*where))
 
 
-def _day_and_area(query: Query, when, area: BaseGeometry | None) -> list:
+def _area(area: BaseGeometry | None) -> list:
     found = []
-    if when is not None:
-        found.append(indexing.contains(Feature.open_days, f"|{when[0]}|"))
     if area is not None:
         found += store.envelope_overlaps(area.bounds)
     return found
@@ -313,20 +321,20 @@ def search(
     query: Query,
     choices: Choices,
     specs: Mapping[str, LayerSpec],
-    now: tuple[str, str] | None = None,
+    now: datetime | tuple[str, str] | None = None,
     size: int = PAGE_SIZE,
 ) -> tuple[list[Hit], int, int, int]:
     """One page of the services that pass every filter, nearest first from a place.
 
     Returns the page's hits, how many services match, the page's number (at most the
-    last) and the last page's. ``now`` (weekday key, HH:MM) stands for the present
-    in "open now" (tests pass it; by default the time in Poland). Only the page's
-    features are loaded.
+    last) and the last page's. ``now`` (a datetime, Warsaw's when naive) stands for
+    the present in "open now" and "today" (tests pass it; by default the time in
+    Poland). Only the page's features are loaded.
     """
     when = _when(query, now)
     area = choices.areas.get(query.area) if query.area else None
-    where = conditions(city, query) + _day_and_area(query, when, area)
-    if when is not None and when[1]:
+    where = conditions(city, query) + _area(area)
+    if when is not None:
         where.append(_open_at(where, specs, when))
     if query.area and area is None:
         return [], 0, 1, 1  # an area without a boundary holds nothing
@@ -398,29 +406,64 @@ def _nearest_on_postgis(ordered, origin: tuple[float, float], size, offset) -> l
     return list(db.session.scalars(circle.limit(size).offset(offset)))
 
 
-def _open_at(where: list, specs, when: tuple[str, str]):
-    """SQL: open at the hour ``when`` (day, HH:MM).
+def _open_at(where: list, specs, when: tuple[date, str]):
+    """SQL: open on the date ``when[0]``, at the time ``when[1]`` (HH:MM) or ever.
 
-    Features open for all of that hour say so in one character of ``open_hours``;
-    those open for part of it are few, and their intervals are read here.
+    The weekly index (:func:`~webgis.features.indexing.week_hours`) of an ordinary
+    week, or on a public holiday of a week of holidays, says in one character
+    whether a feature is open for all of that hour; those open for part of it,
+    those whose hours depend on the date, and (the day after a holiday) nights
+    that began on it are few, and their expressions are evaluated here.
     """
-    slot = func.substr(Feature.open_hours, indexing.hour_slot(*when), 1)
-    # Their ids first (from the index), then the intervals of only those.
-    partly = list(
-        db.session.scalars(select(Feature.id).where(*where, slot == indexing.PART))
+    day, clock = when
+    weekday = day.weekday()
+    column = Feature.holiday_hours if hours.is_holiday(day) else Feature.open_hours
+    if clock:
+        slot = func.substr(column, weekday * 24 + int(clock[:2]) + 1, 1)
+        sure = slot == indexing.OPEN
+        maybe = slot.in_((indexing.PART, indexing.DATED))
+    else:
+        whole = func.substr(column, weekday * 24 + 1, 24)
+        sure = or_(
+            indexing.contains(whole, indexing.OPEN),
+            indexing.contains(whole, indexing.PART),
+        )
+        maybe = whole.like(f"{indexing.DATED}%")
+    if hours.is_holiday(day - timedelta(days=1)):
+        night = _night_after_holiday((weekday - 1) % 7)
+        sure, maybe = and_(sure, not_(night)), or_(maybe, night)
+    # Their ids first (from the index), then the expressions of only those.
+    candidates = list(db.session.scalars(select(Feature.id).where(*where, maybe)))
+    rows = select(Feature.id, Feature.layer, Feature.properties).where(
+        Feature.id.in_(candidates)
     )
-    intervals = select(Feature.id, Feature.layer, Feature.properties).where(
-        Feature.id.in_(partly)
-    )
+    moment = datetime.combine(day, time.fromisoformat(clock), WARSAW) if clock else None
     open_then = [
         row.id
-        for row in (db.session.execute(intervals) if partly else [])
+        for row in (db.session.execute(rows) if candidates else [])
         if any(
-            is_open(row.properties.get(name), *when)
+            hours.is_open(expr, moment) if moment else hours.open_on(expr, day)
             for name in _public_hours(specs[row.layer])
+            if (expr := hours.expression(row.properties.get(name)))
         )
     ]
-    return or_(slot == indexing.OPEN, Feature.id.in_(open_then))
+    return or_(sure, Feature.id.in_(open_then))
+
+
+def _night_after_holiday(eve: int):
+    """SQL: hours that may run past the midnight after a holiday on weekday ``eve``.
+
+    The indexes take the day before as ordinary, so a night the holiday's rules
+    open (or close) is read from the expression.
+    """
+    last_hour = eve * 24 + 24
+    return and_(
+        Feature.holiday_hours != Feature.open_hours,
+        or_(
+            func.substr(Feature.holiday_hours, last_hour, 1) != indexing.CLOSED,
+            func.substr(Feature.open_hours, last_hour, 1) != indexing.CLOSED,
+        ),
+    )
 
 
 def _exact(ordered, area: BaseGeometry) -> list[int]:
@@ -473,13 +516,22 @@ def speaks(roles: Mapping, language: str) -> bool:
     return any(fold(stem) in text for stem in LANGUAGES[language][1])
 
 
-def _when(query: Query, now: tuple[str, str] | None) -> tuple[str, str] | None:
+def _when(query: Query, now) -> tuple[date, str] | None:
+    """(date, HH:MM or "") the query asks about, if any.
+
+    A weekday without a date is its next occurrence from today (today included).
+    """
+    moment = present(now)
     if query.open_now:
-        return now or now_in_warsaw()
-    if query.day or query.time:
-        day = query.day or (now or now_in_warsaw())[0]
-        return day, query.time
-    return None
+        return moment.date(), moment.strftime("%H:%M")
+    if not (query.day or query.time or query.date):
+        return None
+    if query.date:
+        day = date.fromisoformat(query.date)
+    else:
+        wanted = WEEKDAYS.index(query.day) if query.day else moment.weekday()
+        day = moment.date() + timedelta(days=(wanted - moment.weekday()) % 7)
+    return day, query.time
 
 
 def _public_hours(spec: LayerSpec) -> list[str]:
@@ -602,7 +654,7 @@ def find(
     registry: Mapping[str, LayerSpec],
     args: Mapping,
     vocabularies: Mapping[str, set[str]],
-    now: tuple[str, str] | None = None,
+    now: datetime | tuple[str, str] | None = None,
 ) -> Result:
     """Parse the URL's query and search the city's services with it (one page)."""
     choices = city_choices(city, vocabularies)
@@ -673,10 +725,35 @@ def term_labels(
     return [labels.get(v, v) for v in values if v]
 
 
-def hours_on(service: Service, spec: LayerSpec, day: str) -> list[list[str]] | None:
-    """The service's opening intervals on ``day``; None when it publishes no hours."""
+def service_hours(service: Service, spec: LayerSpec) -> str | None:
+    """The expression of the service's opening hours; None when it publishes none."""
     for spec_field in spec.all_fields:
-        hours = service.properties.get(spec_field.name)
-        if spec_field.kind == "hours" and spec_field.public and hours:
-            return hours.get(day, [])
+        value = service.properties.get(spec_field.name)
+        if spec_field.kind == "hours" and spec_field.public and value:
+            return hours.expression(value)
     return None
+
+
+def hours_on(service: Service, spec: LayerSpec, day: date) -> list[tuple] | None:
+    """The service's opening intervals ("8:00", "16:00") on a date; None without hours.
+
+    A night that began the day before is not listed; one that begins this day
+    is, up to its end the next morning.
+    """
+    expr = service_hours(service, spec)
+    if expr is None:
+        return None
+    spans = hours.day_spans(expr, day)
+    if spans and spans[0][0] == 0 and _night_before(expr, day):
+        spans = spans[1:]  # the end of yesterday's night
+    if spans and spans[-1][1] == 24 * 60 and spans[-1][0] > 0:
+        following = hours.day_spans(expr, day + timedelta(days=1))
+        if following and following[0][0] == 0 and following[0][1] < 24 * 60:
+            spans[-1] = (spans[-1][0], following[0][1], spans[-1][2])
+    return [(hours.clock(s), hours.clock(e)) for s, e, _comment in spans]
+
+
+def _night_before(expr: str, day: date) -> bool:
+    """Whether a night that began the day before runs into ``day``."""
+    spans = hours.day_spans(expr, day - timedelta(days=1))
+    return bool(spans) and spans[-1][1] == 24 * 60 and spans[-1][0] > 0

@@ -25,6 +25,7 @@ from webgis.core.extensions import limiter, talisman
 from webgis.core.registry import layer_registry
 from webgis.core.text import translated
 from webgis.features import editing, moderation, vocabularies
+from webgis.features.hours import describe as describe_hours
 from webgis.finder import questions, schema_org, search
 from webgis.geography import cities
 from webgis.web import maps
@@ -97,7 +98,12 @@ def _helpers(terms: dict) -> SimpleNamespace:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
         return request.path + "?" + urlencode([*args, ("page", number)])
 
-    today, now = search.now_in_warsaw()
+    now = search.now_in_warsaw()
+    today = now.date()
+
+    def hours_of(service):
+        return search.service_hours(service, registry[service.layer])
+
     options = {
         name: [(t.key, t.label) for t in terms[vocabulary]]
         for name, vocabulary in questions.VOCABULARY_FILTERS.items()
@@ -112,9 +118,8 @@ def _helpers(terms: dict) -> SimpleNamespace:
         today=today,
         page_url=page_url,
         spec_of=lambda service: registry[service.layer],
-        is_open_now=lambda service: search.is_open(
-            {today: hours_on(service, today) or []}, today, now
-        ),
+        is_open_now=lambda service: search.is_open(hours_of(service), now),
+        hours_text=lambda service: describe_hours(hours_of(service) or ""),
     )
 
 
