@@ -7,7 +7,7 @@ import zipfile
 import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Polygon, box
+from shapely.geometry import MultiPolygon, Polygon, box
 
 from tests.conftest import BOUNDARIES_DIR, WROCLAW_X, WROCLAW_Y, two_units, write
 from webgis.core.errors import ImportRefused
@@ -443,3 +443,142 @@ def test_values_the_database_cannot_hold_are_refused(tmp_path, column, value, pr
     with pytest.raises(ImportRefused) as excinfo:
         load(write(frame, tmp_path / "big.gpkg"))
     assert problem in problems_of(excinfo)
+
+
+# -- what a repair did, and gaps between units -----------------------------------------
+
+
+def units_file(tmp_path, geometries, names=None) -> object:
+    """A GeoPackage in EPSG:2180 of units numbered 1, 2, … with the given shapes."""
+    names = names or [f"J{i + 1}" for i in range(len(geometries))]
+    frame = gpd.GeoDataFrame(
+        {"unit_no": list(range(1, len(geometries) + 1)), "name": names},
+        geometry=geometries,
+        crs="EPSG:2180",
+    )
+    return write(frame, tmp_path / "units.gpkg")
+
+
+def test_a_repair_that_changes_the_area_reports_both_areas(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # A bow-tie: its halves are drawn in opposite directions and cancel out in the
+    # file's own area; the repair keeps both triangles, half of the square.
+    bowtie = Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000)])
+    result = load(units_file(tmp_path, [bowtie], ["Kokarda"]))
+    assert result.warnings == [
+        "jednostka 1 (Kokarda): naprawa geometrii zmieniła jej powierzchnię, "
+        "z 0 m² do 0,500 km²; sprawdź jej granicę w pliku"
+    ]
+
+
+def test_a_repair_that_merges_parts_drawn_twice_reports_the_share(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # Two parts of one unit overlapping by half: the file counts the overlap twice,
+    # and the repair (even-odd) keeps only what is covered once.
+    twice = MultiPolygon(
+        [box(x, y, x + 1000, y + 1000), box(x + 500, y, x + 1500, y + 1000)]
+    )
+    result = load(units_file(tmp_path, [twice], ["Dwa razy"]))
+    assert result.units["area_km2"].item() == pytest.approx(1.0)
+    assert result.warnings == [
+        "jednostka 1 (Dwa razy): naprawa geometrii zmniejszyła jej powierzchnię o "
+        "50,0 %, z 2,000 km² do 1,000 km²; sprawdź jej granicę w pliku"
+    ]
+
+
+def test_a_repair_that_keeps_the_area_is_a_note_not_a_warning(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # A 1 km square whose top edge crosses itself in a 10 m bow-tie (50 m²).
+    twisted = Polygon(
+        [
+            (x, y),
+            (x + 1000, y),
+            (x + 1000, y + 1000),
+            (x + 505, y + 1000),
+            (x + 495, y + 1010),
+            (x + 505, y + 1010),
+            (x + 495, y + 1000),
+            (x, y + 1000),
+        ]
+    )
+    assert not twisted.is_valid
+    result = load(units_file(tmp_path, [twisted], ["Supeł"]))
+    assert any("Supeł" in n and "naprawiono" in n for n in result.notes)
+    assert result.warnings == []
+
+
+def notched(x, y, side: str, depth: float) -> Polygon:
+    """A 1 km square with a 200 m notch ``depth`` deep in its left or right side."""
+    square = box(x, y, x + 1000, y + 1000)
+    if side == "right":
+        return square.difference(box(x + 1000 - depth, y + 400, x + 1000, y + 600))
+    return square.difference(box(x, y + 400, x + depth, y + 600))
+
+
+def test_a_gap_between_units_is_a_warning_with_its_size_and_place(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # Notches facing each other leave a 200 x 200 m hole between the units.
+    left, right = notched(x, y, "right", 100), notched(x + 1000, y, "left", 100)
+    result = load(units_file(tmp_path, [left, right], ["Zachód", "Wschód"]))
+    assert len(result.units) == 2
+    assert result.warnings == [
+        "luka między jednostkami: jednostka 1 (Zachód), jednostka 2 (Wschód) — "
+        "0,040 km² (4,1 % najmniejszej z nich), np. w punkcie 51.09441, 17.01437"
+    ]
+
+
+def test_a_sliver_gap_is_not_a_warning(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # 0.2 m of gap along 200 m: 40 m², digitising noise (the units are 0.98 km²).
+    left, right = notched(x, y, "right", 0.1), notched(x + 1000, y, "left", 0.1)
+    assert load(units_file(tmp_path, [left, right])).warnings == []
+
+
+def test_a_hole_of_one_unit_is_not_a_gap_between_units(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # An enclave of another municipality: a hole only one unit borders.
+    holed = box(x, y, x + 1000, y + 1000).difference(
+        box(x + 400, y + 400, x + 600, y + 600)
+    )
+    neighbour = box(x + 1000, y, x + 2000, y + 1000)
+    assert load(units_file(tmp_path, [holed, neighbour])).warnings == []
+
+
+def test_a_unit_touching_a_gap_at_one_point_is_not_named_as_around_it(tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    # A diamond between west and east, whose top corner touches north's border.
+    west = Polygon(
+        [(x, y), (x + 1000, y), (x + 1000, y + 800), (x + 900, y + 900)]
+        + [(x + 1000, y + 1000), (x, y + 1000)]
+    )
+    east = Polygon(
+        [(x + 1000, y), (x + 2000, y), (x + 2000, y + 1000), (x + 1000, y + 1000)]
+        + [(x + 1100, y + 900), (x + 1000, y + 800)]
+    )
+    north = box(x, y + 1000, x + 2000, y + 2000)
+    path = units_file(tmp_path, [west, east, north], ["Zachód", "Wschód", "Północ"])
+    [warning] = load(path).warnings
+    assert warning.startswith(
+        "luka między jednostkami: jednostka 1 (Zachód), jednostka 2 (Wschód) — "
+        "0,020 km² (2,0 % najmniejszej z nich)"
+    )
+    assert "Północ" not in warning
+
+
+def test_the_import_command_prints_the_warnings_and_stores_the_units(runner, tmp_path):
+    x, y = WROCLAW_X, WROCLAW_Y
+    bowtie = Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000)])
+    left, right = notched(x + 2000, y, "right", 100), notched(x + 3000, y, "left", 100)
+    path = units_file(tmp_path, [bowtie, left, right], ["Kokarda", "Zachód", "Wschód"])
+    runner.invoke(args=["cities", "add", "testowo", "Testowo"])
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Testowo: zapisano 3 jednostek."
+    warnings = [line for line in lines if line.startswith("Uwaga: ")]
+    assert [w.split(":")[1] for w in warnings] == [
+        " jednostka 1 (Kokarda)",
+        " luka między jednostkami",
+    ]
+    assert "z 0 m² do 0,500 km²" in warnings[0]
+    assert "jednostka 2 (Zachód), jednostka 3 (Wschód) — 0,040 km²" in warnings[1]

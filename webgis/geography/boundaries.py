@@ -64,6 +64,12 @@ POLAND_BOUNDS = (13.9, 48.9, 24.3, 55.0)
 #: Neighbouring units may overlap by digitising noise; more than this share of the
 #: smaller unit is a real overlap and the file is refused.
 SLIVER_SHARE = 0.001
+#: A repair (make_valid) that changes a unit's area by more than this share is
+#: reported with both areas: the unit may no longer be what the file meant.
+REPAIR_AREA_SHARE = 0.01
+#: A unit borders a gap when this much of the gap's outline (metres) runs along it;
+#: a unit that only touches it at a corner does not.
+BORDER_METRES = 1.0
 #: Every later save of a feature is intersected with the units, so their detail is
 #: capped: a unit of a million vertices made each save take 24 s. The reference
 #: files stay far below (Wrocław: at most 1,780 per unit, 28,883 in all).
@@ -88,10 +94,15 @@ ZIP_CLUTTER = re.compile(r"(^|/)(__MACOSX/|\._)")
 
 @dataclass
 class BoundaryImport:
-    """Units ready to store (EPSG:4326) and what was repaired or is worth knowing."""
+    """Units ready to store (EPSG:4326) and what was repaired or is worth knowing.
+
+    ``warnings`` say what the import took as it is but someone should check: a
+    repair that changed a unit's area, a gap between units.
+    """
 
     units: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def clean_name(raw: str) -> str:
@@ -310,7 +321,10 @@ def prepare_units(
     """Validate and clean raw boundary features into units.
 
     Returns a frame with ``number``, ``name``, ``population``, ``area_km2`` and
-    MultiPolygon ``geometry`` in EPSG:4326, plus notes on repairs and missing data.
+    MultiPolygon ``geometry`` in EPSG:4326, plus notes on repairs and missing data,
+    and warnings: a repair that changed a unit's area by more than
+    :data:`REPAIR_AREA_SHARE` (both areas), a gap that units enclose and that is
+    larger than a sliver (as overlaps are measured).
 
     Parameters
     ----------
@@ -357,9 +371,10 @@ def prepare_units(
     problems += _duplicate_numbers(numbers, labels)
     populations = _populations(frame, population_col, labels, problems, notes)
 
-    geometries = _stored_geometries(frame.geometry, labels, problems)
-    geometries, repair_notes = _polygonal(geometries, labels, problems)
+    as_read = _stored_geometries(frame.geometry, labels, problems)
+    repaired, repair_notes = _polygonal(as_read, labels, problems)
     notes += repair_notes
+    geometries = repaired
     problems += _outside_poland(geometries, labels)
     # The limits apply to what would be stored: after --simplify, when it is given
     # (it needs every geometry sound first).
@@ -369,6 +384,8 @@ def prepare_units(
         problems += _too_detailed(geometries, labels, simplify)
     if problems:
         raise ImportRefused("Plik z granicami nie został zaimportowany.", problems)
+    # Measured before --simplify, which moves borders on purpose.
+    warnings = _repair_changes(as_read, repaired, numbers, names)
 
     units = gpd.GeoDataFrame(
         {
@@ -384,7 +401,8 @@ def prepare_units(
     if overlaps:
         raise ImportRefused("Jednostki nakładają się na siebie.", overlaps)
     units["area_km2"] = (metric.area / 1e6).round(3)
-    return BoundaryImport(units=units, notes=notes)
+    warnings += _gaps(metric, numbers, names)
+    return BoundaryImport(units=units, notes=notes, warnings=warnings)
 
 
 def _check_tolerance(metres: float | None) -> None:
@@ -569,6 +587,99 @@ def _polygonal(geometries: list, labels, problems):
             notes.append(f"{label}: naprawiono geometrię ({reason})")
         cleaned.append(_as_multipolygon(geom))
     return cleaned, notes
+
+
+def _unit(number: int, name: str) -> str:
+    """A unit as warnings name it: by its number and name, which the city uses."""
+    return f"jednostka {number} ({name})"
+
+
+def _area(square_metres: float) -> str:
+    """An area the Polish way: m² below a hectare, km² with three decimals above."""
+    if square_metres < 1e4:
+        return f"{_count(round(square_metres))} m²"
+    return f"{square_metres / 1e6:.3f}".replace(".", ",") + " km²"
+
+
+def _share(part: float) -> str:
+    """A share as a Polish percentage: 0.5 is "50,0 %"."""
+    return f"{part:.1%}".replace(".", ",").replace("%", " %")
+
+
+def _repair_changes(as_read: list, repaired: list, numbers, names) -> list[str]:
+    """Units whose repair changed their area by more than :data:`REPAIR_AREA_SHARE`.
+
+    The area before is the one of the geometry as the file gives it (GEOS's, as
+    any GIS measures it: a part drawn the other way round counts against the rest,
+    a part drawn twice counts twice); the area after is the repaired unit's.
+    """
+    changed = [
+        i
+        for i, (before, after) in enumerate(zip(as_read, repaired, strict=True))
+        if before is not None and after is not None and not before.is_valid
+    ]
+    if not changed:
+        return []
+    before = gpd.GeoSeries([as_read[i] for i in changed], crs=STORAGE_CRS)
+    after = gpd.GeoSeries([repaired[i] for i in changed], crs=STORAGE_CRS)
+    olds, news = before.to_crs(METRIC_CRS).area, after.to_crs(METRIC_CRS).area
+    warnings = []
+    for i, old, new in zip(changed, olds, news, strict=True):
+        if abs(new - old) <= REPAIR_AREA_SHARE * old:
+            continue
+        how = (
+            f"{'zmniejszyła' if new < old else 'zwiększyła'} jej powierzchnię o "
+            f"{_share(abs(new - old) / old)}"
+            # Below a square metre the file's area is nil (a symmetric bow-tie's
+            # halves cancel out): no share of it can be given.
+            if old >= 1
+            else "zmieniła jej powierzchnię"
+        )
+        warnings.append(
+            f"{_unit(numbers[i], names[i])}: naprawa geometrii {how}, z {_area(old)} "
+            f"do {_area(new)}; sprawdź jej granicę w pliku"
+        )
+    return warnings
+
+
+def _gaps(metric: gpd.GeoSeries, numbers, names) -> list[str]:
+    """Gaps the units enclose between them, larger than a sliver.
+
+    A gap is a hole in the union of the units that at least two units border;
+    a hole only one unit borders is that unit's own (an enclave of another
+    municipality). Like an overlap, a gap counts when it is larger than
+    :data:`SLIVER_SHARE` of the smallest unit around it.
+    """
+    union = shapely.union_all(metric.values)
+    holes = [
+        Polygon(ring)
+        for part in shapely.get_parts(union)
+        if isinstance(part, Polygon)
+        for ring in part.interiors
+    ]
+    warnings = []
+    for hole in holes:
+        outline = hole.exterior.buffer(0.01)
+        around = [
+            i
+            for i in metric.sindex.query(hole, predicate="dwithin", distance=0.01)
+            if metric.iloc[i].boundary.intersection(outline).length > BORDER_METRES
+        ]
+        if len(around) < 2:
+            continue
+        smallest = min(metric.iloc[i].area for i in around)
+        if hole.area <= SLIVER_SHARE * smallest:
+            continue
+        lon, lat = geographic_transformer().transform(
+            *hole.representative_point().coords[0]
+        )
+        warnings.append(
+            "luka między jednostkami: "
+            + ", ".join(_unit(numbers[i], names[i]) for i in sorted(around))
+            + f" — {_area(hole.area)} ({_share(hole.area / smallest)} najmniejszej "
+            f"z nich), np. w punkcie {lat:.5f}, {lon:.5f}"
+        )
+    return warnings
 
 
 def _simplified(geometries: list, labels, tolerance: float, problems, notes) -> list:

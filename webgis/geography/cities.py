@@ -163,9 +163,9 @@ def replace_units(city: City, prepared: BoundaryImport) -> list[str]:
 
     Units keep their identity by number, and with it their service area, so
     re-importing corrected boundaries does not undo the teams' assignment.
-    Returns notes for the user.
+    Returns notes for the user, each warning as "Uwaga: …".
     """
-    notes = list(prepared.notes)
+    notes = list(prepared.notes) + [f"Uwaga: {w}" for w in prepared.warnings]
     with transaction():
         existing = {u.number: u for u in city.units}
         incoming = set()
