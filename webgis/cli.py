@@ -209,6 +209,56 @@ def service_areas_import(city_code, csv_file):
         _report(cities.assign_service_areas(city, csv_file))
 
 
+addresses_group = click.Group("addresses", help="Rejestr adresów (geokodowanie).")
+
+
+@addresses_group.command("import")
+@click.argument("city_code")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", help="CRS of the points, e.g. EPSG:2180 or EPSG:2177.")
+@click.option("--street-field", help="Column holding the street name.")
+@click.option("--number-field", help="Column holding the house number.")
+@click.option("--postcode-field", help="Column holding the postcode.")
+@click.option("--x-field", help="CSV: column of the easting or longitude.")
+@click.option("--y-field", help="CSV: column of the northing or latitude.")
+@click.option("--layer", help="The layer of a GML, GeoPackage or zip to read.")
+@with_appcontext
+def addresses_import(
+    city_code,
+    file,
+    crs,
+    street_field,
+    number_field,
+    postcode_field,
+    x_field,
+    y_field,
+    layer,
+):
+    """Replace a city's address points with FILE (PRG CSV/GML, GeoPackage, …)."""
+    from webgis.core.errors import ImportRefused
+    from webgis.geography import address_files, addresses, cities
+
+    with _refusal():
+        city = cities.get_city(city_code)
+        if not city.units:
+            raise ImportRefused(
+                f"Miasto {city.name} nie ma jeszcze jednostek; najpierw zaimportuj "
+                "granice (adresy spoza miasta są odrzucane)."
+            )
+        found = address_files.read_address_file(
+            file, crs=crs, layer=layer, x_field=x_field, y_field=y_field
+        )
+        prepared = address_files.prepare(
+            found,
+            cities.city_outline(city),
+            street_field=street_field,
+            number_field=number_field,
+            postcode_field=postcode_field,
+        )
+        stored = addresses.replace_addresses(city, prepared.points, prepared.streets)
+        _report(address_files.summary(city.name, stored, prepared))
+
+
 users_group = click.Group("users", help="Konta użytkowników.")
 
 
@@ -440,6 +490,7 @@ COMMANDS = (
     cities_group,
     boundaries_group,
     areas_group,
+    addresses_group,
     users_group,
     features_group,
     analyse_group,

@@ -12,6 +12,7 @@ from webgis.core.errors import WebgisError
 from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.features import models, organisations, store, vocabularies
+from webgis.geography import addresses as address_models  # noqa: F401
 from webgis.geography import models as geography_models  # noqa: F401
 
 # Importing the modules above registers their tables with the metadata.
@@ -142,10 +143,14 @@ def _adopt() -> None:
     missing columns are refused by name.
     """
     engine = db.engine
-    _check_columns(engine, _first_revision_columns())
-    db.create_all()
+    first = _first_revision_columns()
+    _check_columns(engine, first)
+    # The first revision's tables only: a later revision makes its own tables and
+    # would find them already there.
+    tables = [table for table in db.metadata.sorted_tables if table.name in first]
+    db.metadata.create_all(engine, tables=tables)
     found = inspect(engine)
-    for table in db.metadata.sorted_tables:
+    for table in tables:
         present = {index["name"] for index in found.get_indexes(table.name)}
         for index in table.indexes:
             if index.name not in present and include_object(

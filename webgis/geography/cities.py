@@ -345,3 +345,21 @@ def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
     frame["population"] = frame["population"].astype(object)
     frame.loc[frame["population"].isna(), "population"] = None
     return frame
+
+
+def unit_names(city: City) -> list[tuple[int, str]]:
+    """(number, name) of the city's units, without their boundaries."""
+    rows = db.session.execute(
+        select(Unit.number, Unit.name).where(Unit.city_id == city.id)
+    )
+    return [(number, name) for number, name in rows]
+
+
+def unit_point(city: City, number: int) -> BaseGeometry:
+    """A point surely inside the unit (its representative point)."""
+    unit = db.session.scalar(
+        select(Unit).where(Unit.city_id == city.id, Unit.number == number)
+    )
+    if unit is None:
+        raise NotFound(_("Nie ma jednostki %(number)s.", number=number))
+    return unit.geometry.representative_point()
