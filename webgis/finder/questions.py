@@ -15,10 +15,11 @@ from datetime import date
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from layers import N_
-from webgis.core.text import fold
+from layers import N_, PRECISIONS
+from webgis.core.text import fold, translated
 from webgis.core.text import lazy_text as _l
 from webgis.features.kinds import WEEKDAYS
+from webgis.geography.geocoding import PLACE_LEVELS, Located, matches_place
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: Roughly Poland: points outside are typing mistakes (latitude and longitude swapped).
@@ -61,6 +62,10 @@ class Query:
     lat: float | None = None
     lon: float | None = None
     place: str = ""
+    #: What the typed place was found as ("Ludwika Rydygiera 43") and how exactly
+    #: (address, street, unit); empty when it was not geocoded.
+    found: str = ""
+    precision: str = ""
     page: int = 1
 
     @property
@@ -69,6 +74,12 @@ class Query:
         if self.lat is None or self.lon is None:
             return None
         return self.lat, self.lon
+
+    @property
+    def precision_label(self) -> str:
+        """How exactly the typed place was found, in the reader's language."""
+        label = dict(PRECISIONS).get(self.precision)
+        return translated(label) if label else ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,8 @@ class Choices:
     places: Mapping[str, Point] = field(default_factory=dict)  # folded name -> point
     #: Finds a service address (folded text, a level of :data:`PLACE_LEVELS`).
     addresses: Callable[[str, str], Point | None] | None = None
+    #: Finds a typed address in the city's register, or a unit by name.
+    geocode: Callable[[str], Located | None] | None = None
 
 
 def parse_query(args: Mapping, choices: Choices) -> tuple[Query, dict[str, str]]:
@@ -196,30 +209,28 @@ def _parse_place(args: Mapping, query: Query, choices: Choices, errors) -> Query
         return replace(query, lat=latitude, lon=longitude)
     if not place:
         return query
+    place = place[:100]
+    located = choices.geocode(place) if choices.geocode else None
+    if located is not None:
+        return replace(
+            query,
+            place=place,
+            lat=located.lat,
+            lon=located.lon,
+            found=located.label,
+            precision=located.precision,
+        )
     point = find_place(place, choices.places, choices.addresses)
     if point is None:
         errors["from"] = str(
             _l(
-                "Nie znaleziono miejsca „%(place)s”. Wpisz nazwę osiedla lub "
-                "dzielnicy, albo ulicę placówki.",
-                place=place[:100],
+                "Nie znaleziono miejsca „%(place)s”. Wpisz adres (ulicę i numer), "
+                "nazwę osiedla lub dzielnicy.",
+                place=place,
             )
         )
-        return replace(query, place=place[:100])
-    return replace(query, place=place[:100], lat=point.y, lon=point.x)
-
-
-#: How a typed place name may match a known one, best first.
-PLACE_LEVELS = ("equal", "start", "part")
-
-
-def matches_place(name: str, wanted: str, level: str) -> bool:
-    """Whether a known (folded) ``name`` matches ``wanted`` at ``level``."""
-    if level == "equal":
-        return name == wanted
-    if level == "start":
-        return name.startswith(wanted)
-    return wanted in name
+        return replace(query, place=place)
+    return replace(query, place=place, lat=point.y, lon=point.x)
 
 
 def find_place(
@@ -231,8 +242,9 @@ def find_place(
 
     ``places`` maps folded names (units) to points; ``addresses`` looks up service
     addresses at one level, after the units of that level (the shortest match wins
-    within each). There is no geocoder offline, so only places the app knows can be
-    found.
+    within each). The finder asks it after the address register
+    (:attr:`Choices.geocode`), so a city without a register still finds its
+    services' streets.
     """
     wanted = fold(text)
     if not wanted:

@@ -46,6 +46,7 @@ from webgis.finder.questions import (
     Query,
     parse_query,
 )
+from webgis.geography import geocoding
 from webgis.geography.boundaries import metric_transformer
 from webgis.geography.models import City, ServiceArea, Unit
 
@@ -565,11 +566,11 @@ class Result:
 def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
     """What the city's finder filters by, and how a typed place name is found.
 
-    Places are the city's units (their representative point) and the addresses of
-    its services (asked of the database only when a place was typed); at each
-    level of :func:`~webgis.finder.questions.find_place` a unit wins over an
-    address. Only names and codes are read here: the boundaries themselves are
-    loaded when a query asks for an area or a place.
+    A typed place is looked up in the city's address register, then among its
+    units (:func:`~webgis.geography.geocoding.geocode`), then among the addresses
+    of its services (asked of the database only when a place was typed). Only
+    names and codes are read here: the boundaries themselves are loaded when a
+    query asks for an area or a place.
     """
     codes = db.session.scalars(
         select(ServiceArea.code).where(ServiceArea.city_id == city.id)
@@ -583,7 +584,11 @@ def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
     )
     places = OnDemand([fold(name) for _n, name in units], lambda: _unit_points(city))
     return Choices(
-        vocabularies, areas, places, lambda wanted, level: _address(city, wanted, level)
+        vocabularies,
+        areas,
+        places,
+        lambda wanted, level: _address(city, wanted, level),
+        lambda typed: geocoding.geocode(city, typed),
     )
 
 
