@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from webgis.web.views import (
+        addresses,
         admin,
         analysis,
         api,
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hsds,
         organisations,
         imports,
+        addresses,
         health,
     )
     for blueprint in (module.bp for module in blueprints):

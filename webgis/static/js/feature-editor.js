@@ -71,6 +71,13 @@
   });
   load();
 
+  /* The address lookup (address-lookup.js) places the point of a found address. */
+  input.addEventListener("webgis:place", function (event) {
+    var latlng = [event.detail.lat, event.detail.lon];
+    if (kind !== "Polygon") { replace(marker(latlng)); }
+    map.setView(latlng, Math.max(map.getZoom(), 17));
+  });
+
   /* Fields that apply only to one kind (e.g. a need's priority) follow the choice. */
   var form = document.getElementById("feature-form");
   function toggle() {
