@@ -18,6 +18,7 @@ from webgis.features import store
 from webgis.features.importing.mapping import PLACE, reader
 from webgis.features.kinds import cell_text
 from webgis.features.models import Feature
+from webgis.geography import geocoding
 from webgis.geography.boundaries import metric_transformer
 from webgis.geography.models import City
 
@@ -75,7 +76,7 @@ class Placer:
             return Placed(self._unit(cell_text(unit)), "unit", self._name("unit"))
         if address:
             label = translated(self.spec.get_field("address").label)
-            return Placed(self._address(address), "address", label)
+            return Placed(*self._address(address), label)
         raise Misplaced(
             str(_l("miejsce")),
             _l(
@@ -138,20 +139,31 @@ class Placer:
             return _single(shapely.union_all(found))
         return found[0].representative_point()
 
-    def _address(self, address: str) -> BaseGeometry:
+    def _address(self, address: str) -> tuple[BaseGeometry, str]:
+        """Where an address is, and how exactly, as the forms and the finder find it.
+
+        The city's address register first (an address, else its street's middle),
+        then the addresses of the city's features, then a unit of that name.
+        """
+        located = geocoding.geocode(self.city, address, units=False)
+        if located is not None:
+            return located.point, located.precision
         if self._addresses is None:
             self._addresses = _known_addresses(self.city, reader(self.user))
         point = self._addresses.get(fold(address))
-        if point is None:
-            raise Misplaced(
-                translated(self.spec.get_field("address").label),
-                _l(
-                    "Nie znamy adresu „%(address)s” w tym mieście; podaj współrzędne "
-                    "albo jednostkę.",
-                    address=address,
-                ),
-            )
-        return point
+        if point is not None:
+            return point, "address"
+        located = geocoding.unit_named(self.city, address)
+        if located is not None:
+            return located.point, located.precision
+        raise Misplaced(
+            translated(self.spec.get_field("address").label),
+            _l(
+                "Nie znaleziono adresu „%(address)s” w rejestrze adresów miasta ani "
+                "wśród jego obiektów i jednostek; podaj współrzędne albo jednostkę.",
+                address=address,
+            ),
+        )
 
 
 def _to_storage(x, y):
