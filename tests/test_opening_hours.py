@@ -87,6 +87,8 @@ def test_public_holidays_close_what_says_ph_off():
     assert not hours.is_open(office, datetime(2026, 12, 25, 10, 0))  # Christmas, Fri
     assert hours.is_open(office, datetime(2026, 12, 7, 10, 0))  # a Monday
     assert not hours.is_open(office, datetime(2026, 11, 11, 10, 0))  # Independence
+    assert not hours.is_open(office, datetime(2026, 1, 6, 10, 0))  # Epiphany, Tue
+    assert not hours.is_open(office, datetime(2026, 6, 4, 10, 0))  # Corpus Christi
     assert hours.is_holiday(date(2026, 12, 25)) and not hours.is_holiday(
         date(2026, 12, 7)
     )
@@ -175,6 +177,7 @@ def services(staff_app):
         ("Zawsze", "24/7"),
         ("Wigilia", "Mo-Fr 08:00-16:00; Dec 24 off"),
         ("Pół", "Mo 10:30-11:00"),
+        ("Dyżur", "Mo-Fr 08:00-16:00; PH 20:00-02:00"),
     ]:
         new_feature(staff_app, name=f"{name} {word}", opening_hours=expr)
     return word
@@ -184,16 +187,20 @@ def services(staff_app):
     ("now", "open_now"),
     [
         # an ordinary Monday morning
-        (datetime(2026, 12, 7, 10, 0), ["Urząd", "Wigilia", "Zawsze"]),
-        (datetime(2026, 12, 7, 10, 45), ["Pół", "Urząd", "Wigilia", "Zawsze"]),
+        (datetime(2026, 12, 7, 10, 0), ["Dyżur", "Urząd", "Wigilia", "Zawsze"]),
+        (datetime(2026, 12, 7, 10, 45), ["Dyżur", "Pół", "Urząd", "Wigilia", "Zawsze"]),
         # Christmas Day, a Friday: PH off closes the office
         (datetime(2026, 12, 25, 10, 0), ["Wigilia", "Zawsze"]),
         # Christmas Eve, a Thursday and a holiday; "Dec 24 off" too
         (datetime(2026, 12, 24, 10, 0), ["Zawsze"]),
         # an ordinary Saturday, 02:00: Friday's nights go on
         (datetime(2026, 12, 5, 2, 0), ["Noc", "NocŚwięta", "Zawsze"]),
-        # the Saturday after Christmas: the night of a holiday with PH off never began
+        # the Saturday after Christmas is a holiday too: PH off closes it all day
         (datetime(2026, 12, 26, 2, 0), ["Noc", "Zawsze"]),
+        # a holiday's own night runs into the next day, here an ordinary Saturday
+        # after 1 May (a Friday), which the weekly index cannot know
+        (datetime(2026, 5, 2, 1, 0), ["Dyżur", "Noc", "NocŚwięta", "Zawsze"]),
+        (datetime(2026, 5, 9, 1, 0), ["Noc", "NocŚwięta", "Zawsze"]),
     ],
 )
 def test_open_now_evaluates_the_syntax_in_warsaw(staff_app, services, now, open_now):
@@ -204,11 +211,13 @@ def test_open_at_a_date_and_hour_or_on_a_date(staff_app, services):
     at = {"date": "2026-12-25", "time": "10:00"}
     assert _find(staff_app, services, **at) == ["Wigilia", "Zawsze"]
     # some time on Christmas Day: Friday's night begins at 22:00 without PH off
-    assert _find(staff_app, services, date="2026-12-25") == ["Noc", "Wigilia", "Zawsze"]
-    assert _find(staff_app, services, date="2026-12-24") == ["Zawsze"]
+    on_christmas = ["Dyżur", "Noc", "Wigilia", "Zawsze"]
+    assert _find(staff_app, services, date="2026-12-25") == on_christmas
+    assert _find(staff_app, services, date="2026-12-24") == ["Dyżur", "Zawsze"]
     # a weekday without a date is its next occurrence
     monday = datetime(2026, 12, 3, 12, 0)  # a Thursday: Monday is 7 December
     assert _find(staff_app, services, monday, day="mon", time="10:45") == [
+        "Dyżur",
         "Pół",
         "Urząd",
         "Wigilia",
