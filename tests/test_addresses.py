@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -18,8 +19,10 @@ from shapely.geometry import Point, box
 from tests.conftest import (
     BACKENDS,
     NADODRZE,
+    _database_url,
     client_as,
     demo_database,
+    make_app,
     new_feature,
     two_units,
     write,
@@ -33,7 +36,9 @@ from tests.test_import import (  # noqa: F401 (fixtures)
     stored,
     write_csv,
 )
+from webgis.core import backup
 from webgis.core.extensions import db
+from webgis.database import _migration, init_db, upgrade_db
 from webgis.geography import address_files, addresses, cities, geocoding
 from webgis.geography.addresses import AddressPoint
 from webgis.geography.boundaries import metric_transformer
@@ -630,3 +635,70 @@ def test_a_street_is_typed_by_its_last_words_and_its_kind():
         "plac kosciuszki",
     ]
     assert geocoding.street_names("jana pawla ii") == ["jana pawla ii", "pawla ii"]
+
+
+# -- an older backup restored over a database that has the register --------------------
+
+
+@pytest.fixture
+def postgis_app(tmp_path):
+    """A fresh PostGIS database of its own (restores replace the whole schema)."""
+    app = make_app(_database_url("postgresql", tmp_path, "register_restore"))
+    with app.app_context():
+        init_db()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_older_backup_restores_over_the_register_tables_on_postgis(
+    postgis_app, tmp_path, monkeypatch
+):
+    """Tables newer than a backup go with the restore, in its one transaction."""
+    runner = postgis_app.test_cli_runner()
+    _migration("downgrade", "0004")  # as before the register existed
+    older = tmp_path / "older.backup"
+    assert runner.invoke(args=["backup", str(older)]).exit_code == 0
+    upgrade_db()
+    runner.invoke(args=["cities", "add", "testowo", "Testowo"])
+    units = write(two_units(), tmp_path / "units.gpkg")
+    runner.invoke(args=["boundaries", "import", "testowo", str(units)])
+    register = write_register(tmp_path / "a.csv", ["Testowa;1;50-001;;360500;360500"])
+    assert (
+        runner.invoke(args=["addresses", "import", "testowo", str(register)]).exit_code
+        == 0
+    )
+
+    # A failure at the end of the restore undoes the dropped tables too.
+    real = backup._run
+
+    def failing_at_the_end(command, url, failure):
+        if Path(command[0]).name == "psql":
+            command = [*command, "--command", "SELECT 1/0"]
+        return real(command, url, failure)
+
+    monkeypatch.setattr(backup, "_run", failing_at_the_end)
+    refused = runner.invoke(args=["restore", str(older)])
+    assert refused.exit_code == 1 and "baza nie została zmieniona" in refused.output
+    assert stored_labels() == ["Testowa 1"]
+    monkeypatch.undo()
+
+    restored = runner.invoke(args=["restore", str(older)])
+    assert restored.exit_code == 0, restored.output
+    assert "uruchom „webgis db upgrade”" in restored.output
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert stored_labels() == [] and cities.list_cities() == []
+
+
+def test_a_table_the_app_does_not_know_still_stops_a_restore_on_postgis(
+    postgis_app, tmp_path
+):
+    runner = postgis_app.test_cli_runner()
+    backup_file = tmp_path / "now.backup"
+    assert runner.invoke(args=["backup", str(backup_file)]).exit_code == 0
+    db.session.execute(sa.text("CREATE TABLE someone_elses (id integer)"))
+    db.session.commit()
+    refused = runner.invoke(args=["restore", str(backup_file)])
+    assert refused.exit_code == 1
+    assert "Baza ma tabele, których nie ma w kopii" in refused.output
+    assert "someone_elses" in refused.output and "address_points" not in refused.output

@@ -354,13 +354,16 @@ def _pg_restore(url: URL, source: Path) -> int:
     """Restore ``source`` into the app's schema with pg_restore, all or nothing."""
     pg_restore = _tool("pg_restore", url)
     entries = _toc(pg_restore, url, source)
-    schema = _check_dump(source, entries)
+    schema, newer = _check_dump(source, entries)
     _prepare_schema(schema)
     db.session.remove()
     db.engine.dispose()
     with tempfile.NamedTemporaryFile("w", suffix=".list") as chosen:
         chosen.write("\n".join(_restored_entries(entries)) + "\n")
         chosen.flush()
+        if newer:
+            _restore_dropping(url, source, chosen.name, schema, newer)
+            return _analysed()
         _run(
             [
                 pg_restore,
@@ -377,6 +380,52 @@ def _pg_restore(url: URL, source: Path) -> int:
             url,
             f"pg_restore nie odtworzył kopii {source}; baza nie została zmieniona:",
         )
+    return _analysed()
+
+
+def _restore_dropping(url: URL, source: Path, chosen: str, schema, newer) -> None:
+    """Drop the app's tables newer than the dump and restore it, in one transaction.
+
+    pg_restore cannot add statements to its own transaction, so it writes the
+    restore as SQL and psql runs the drops and that SQL as one transaction.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".sql") as script:
+        _run(
+            [
+                _tool("pg_restore", url),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-acl",
+                f"--use-list={chosen}",
+                f"--file={script.name}",
+                str(source),
+            ],
+            url,
+            f"pg_restore nie odczytał kopii {source}; baza nie została zmieniona:",
+        )
+        drops = [
+            f"DROP TABLE IF EXISTS {_quoted(schema)}.{_quoted(name)} CASCADE;"
+            for name in newer
+        ]
+        _run(
+            [
+                _tool("psql", url),
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                f"--dbname={_conninfo(url)}",
+                *(option for drop in drops for option in ("--command", drop)),
+                f"--file={script.name}",
+            ],
+            url,
+            f"Nie udało się odtworzyć kopii {source}; baza nie została zmieniona:",
+        )
+
+
+def _analysed() -> int:
+    """The restored database's feature count, once its statistics are fresh."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         # pg_restore leaves no statistics; the planner would guess until autovacuum.
         c.exec_driver_sql("ANALYZE")
@@ -417,8 +466,13 @@ def _tables(entries, kind: str = "TABLE") -> set[tuple[str, str]]:
     }
 
 
-def _check_dump(source: Path, entries) -> str:
-    """The dump's schema, once it proved this app's and fit for this database."""
+def _check_dump(source: Path, entries) -> tuple[str, list[str]]:
+    """The dump's schema, once it proved this app's and fit for this database.
+
+    With it, the app's tables the dump lacks: a later revision made them, and the
+    restore drops them (``db upgrade`` makes them again). Other tables the dump
+    lacks are refused.
+    """
     tables = _tables(entries)
     schemas = {schema for schema, _name in tables}
     _missing_app_tables(source, {name for _schema, name in tables})
@@ -429,13 +483,14 @@ def _check_dump(source: Path, entries) -> str:
             f"aplikacja używa schematu {current}. Baza nie została zmieniona."
         )
     extra = sorted(set(_own_tables(current)) - {name for _s, name in tables})
-    if extra:
+    unknown = [name for name in extra if name not in db.metadata.tables]
+    if unknown:
         raise WebgisError(
-            f"Baza ma tabele, których nie ma w kopii {source}: {', '.join(extra)}. "
+            f"Baza ma tabele, których nie ma w kopii {source}: {', '.join(unknown)}. "
             "Odtwórz kopię do pustej bazy, a potem zaktualizuj jej schemat. "
             "Baza nie została zmieniona."
         )
-    return current
+    return current, extra
 
 
 def _own_tables(schema: str) -> list[str]:
