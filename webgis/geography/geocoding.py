@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
 from shapely.geometry import Point
 
 from webgis.core.text import fold
@@ -148,22 +149,8 @@ def _says_something(name: str) -> bool:
 
 def within_one_edit(a: str, b: str) -> bool:
     """Whether one letter added, left out, changed or two swapped make ``a`` ``b``."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        differ = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(differ) == 1:
-            return True
-        first, *others = differ
-        swapped = a[first] == b[first + 1] and a[first + 1] == b[first]
-        return others == [first + 1] and swapped
-    shorter, longer = sorted((a, b), key=len)
-    same = 0
-    while same < len(shorter) and shorter[same] == longer[same]:
-        same += 1
-    return shorter[same:] == longer[same + 1 :]
+    # Optimal string alignment: Levenshtein's edits plus adjacent transpositions.
+    return OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 def readings(text: str) -> list[Reading]:
