@@ -1,6 +1,7 @@
 """The demo: both cities from the shared reference data, ready to look at."""
 
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import shapely
@@ -88,7 +89,8 @@ def demo_features() -> list[str]:
     are known when they are created.
     """
     with (resource_dir("data") / "demo_features.toml").open("rb") as handle:
-        entries = tomllib.load(handle)["feature"]
+        data = tomllib.load(handle)
+    entries, documents = data["feature"], data["documents"]
     entries.sort(key=lambda entry: bool(entry.get("answers")))
     specs, created, notes = layer_registry(), {}, []
     for entry in entries:
@@ -113,7 +115,13 @@ def demo_features() -> list[str]:
             continue
         try:
             feature = store.create(
-                None, city, spec, geometry, properties, entry.get("status", "published")
+                None,
+                city,
+                spec,
+                geometry,
+                properties,
+                entry.get("status", "published"),
+                described_at=_described_at(entry, documents),
             )
         except Invalid as invalid:
             raise WebgisError(
@@ -122,6 +130,18 @@ def demo_features() -> list[str]:
         created[entry.get("key", title)] = feature
     notes.insert(0, f"Obiekty demonstracyjne: {len(entries)} w pliku.")
     return notes
+
+
+def _described_at(entry: dict, documents: dict) -> datetime | None:
+    """The moment an entry's document describes (its own founding date first).
+
+    ``source`` starts with the document's number ("003 Dobre Praktyki …"); an
+    entry of another origin is dated by the day it is loaded (None).
+    """
+    founded = entry.get("properties", {}).get("founded_on")
+    document = documents.get(entry.get("source", "")[:3])
+    day = founded or document
+    return datetime.fromisoformat(day) if day else None
 
 
 class _Importer:

@@ -461,10 +461,13 @@ def checked(
     return Checker(city, spec).checked(geometry, properties, status)
 
 
-def _snapshot(feature: Feature, action: str, user, origin: str) -> None:
+def _snapshot(
+    feature: Feature, action: str, user, origin: str, at: datetime | None = None
+) -> None:
     actor = getattr(user, "email", None) or origin
     db.session.add(
         Revision(
+            **({"at": at} if at is not None else {}),
             feature_id=feature.id,
             version=feature.version,
             user_id=getattr(user, "id", None),
@@ -490,12 +493,16 @@ def create(
     *,
     origin: str = "import",
     queue_area: ServiceArea | None = None,
+    described_at: datetime | None = None,
 ) -> Feature:
     """Store a new feature; a user must work in one of the areas it belongs to.
 
     ``user`` None is not a person signed in: ``origin`` says who it is, "import"
     (the command line, the demo) or "public" (a resident's suggestion, which then
     waits in the moderation queue of ``queue_area``, invisible until accepted).
+    ``described_at`` (UTC) dates the first revision by the moment its source
+    describes, for records taken from dated documents; the history and the
+    analysis "as of a date" then place it there. By default it is now.
     """
     if user is not None:
         _check_staff(user)
@@ -514,10 +521,13 @@ def create(
             moderation="pending" if suggestion else None,
             queue_area=queue_area if suggestion else None,
         )
+        if described_at is not None:
+            feature.created_at = described_at  # before the insert: no new version
         refresh_columns(spec, feature)
         db.session.add(feature)
         db.session.flush()
-        _snapshot(feature, "suggest" if suggestion else "create", user, origin)
+        action = "suggest" if suggestion else "create"
+        _snapshot(feature, action, user, origin, described_at)
         organisations.link(feature, spec)
     return feature
 
