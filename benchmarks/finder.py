@@ -66,7 +66,8 @@ def service_properties(i: int) -> dict:
         "operator": f"Stowarzyszenie {i % 97}",
         "target_groups": [GROUPS[i % len(GROUPS)], GROUPS[i % 3]],
         "accessibility": ACCESS[: i % 4],
-        "opening_hours": {"mon": [["08:00", "16:00"]]} if i % 2 else {},
+        # Stored as the form stores it: the opening_hours syntax.
+        "opening_hours": "Mo 08:00-16:00" if i % 2 else "",
         "languages": "polski, ukraiński" if i % 5 == 0 else "polski",
         "address": f"ul. {street} {i % 120 + 1}",
         "description": "Zajęcia, porady i wsparcie dla mieszkańców.",

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import cycle
 
 import folium
 import geopandas as gpd
 import shapely
+import xyzservices
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -148,12 +150,21 @@ def base_map(assets: MapAssets) -> folium.Map:
     fmap.default_css = [("leaflet_css", assets.url("leaflet/leaflet.css"))]
     if assets.tiles_url:
         folium.TileLayer(
-            tiles=assets.tiles_url,
+            tiles=_tile_provider(assets.tiles_url, assets.tiles_attribution),
             attr=assets.tiles_attribution,
             name=_("Podkład mapy"),
             control=False,
         ).add_to(fmap)
     return fmap
+
+
+@lru_cache(maxsize=8)
+def _tile_provider(url: str, attribution: str) -> xyzservices.TileProvider:
+    # Given a string, folium looks it up among xyzservices' thousands of named
+    # providers first (several milliseconds on every map page); ours is a URL.
+    return xyzservices.TileProvider(
+        name="tiles", url=url, attribution=attribution, html_attribution=attribution
+    )
 
 
 def area_polygons(areas, colours, fill_opacity=0.35) -> folium.GeoJson:
