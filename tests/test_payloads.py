@@ -95,6 +95,9 @@ NOT_HTML = {
     # Health checks answer JSON (and read no query).
     "health.healthz",
     "health.readyz",
+    # The forms' address lookups answer JSON (staff only).
+    "addresses.geocode",
+    "addresses.reverse",
 }
 #: What a browser asks for: the OGC API answers it with pages instead of JSON.
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
