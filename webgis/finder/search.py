@@ -394,15 +394,23 @@ def _page_ids(ordered, query: Query, size: int, offset: int) -> list:
     return list(db.session.scalars(page))
 
 
+#: Rows the KNN walk reads past the page, to see whether equal distances go on.
+KNN_SLACK = 8
+
+
 def _nearest_on_postgis(ordered, origin: tuple[float, float], size, offset) -> list:
-    # KNN orders by distance alone (a second key would sort every row); ties at
-    # the circle's edge are then ordered by id within the circle (ST_DWithin).
+    # KNN orders by distance alone (a second key would sort every row). Ties
+    # are ordered by id here; only when they run past what the walk read does
+    # a second query take the whole circle to the page's last distance.
     distance = store.by_distance(*origin)[0]
-    walk = ordered.with_only_columns(distance).order_by(None).order_by(distance)
-    distances = list(db.session.scalars(walk.limit(offset + size)))
-    if not distances:
-        return []
-    radius = distances[-1] * (1 + 1e-9) + 1e-6  # the same distance, computed again
+    walk = ordered.add_columns(distance).order_by(None).order_by(distance)
+    end = offset + size
+    rows = sorted(
+        ((d, i) for i, d in db.session.execute(walk.limit(end + KNN_SLACK))),
+    )
+    if len(rows) <= end or rows[end - 1][0] < rows[-1][0]:
+        return [i for _d, i in rows[offset:end]]
+    radius = rows[end - 1][0] * (1 + 1e-9) + 1e-6  # the same distance, computed again
     circle = ordered.where(*store.within_metres(*origin, radius))
     return list(db.session.scalars(circle.limit(size).offset(offset)))
 
