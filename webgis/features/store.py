@@ -648,6 +648,12 @@ def update(
         raise Invalid({"status": str(_l("Nieznany stan %(status)s.", status=status))})
     if base_version != feature.version:
         raise Conflict(feature, properties, geometry)
+    if not (moved or moderation or status != feature.status) and not diff(
+        _spec_of(feature), feature.properties or {}, properties
+    ):
+        # Saving what is stored is not a change: no version, no revision, so
+        # version numbers count changes and the history has no empty steps.
+        return feature
     try:
         with cities.transaction():
             if moved:
@@ -864,6 +870,230 @@ def restore_revision(user, feature: Feature, revision_id: int) -> Feature:
         revision.status,
         action="revert",
     )
+
+
+@dataclass(frozen=True)
+class Merge:
+    """My edit laid over a version someone saved meanwhile, field by field.
+
+    Fields only I changed take my value, fields only they changed keep theirs;
+    ``contested`` are those both changed differently (``before`` theirs, ``after``
+    mine), which need a choice. "status" and "geometry" take part like fields.
+    """
+
+    properties: dict
+    geometry: BaseGeometry
+    status: str
+    contested: list[Change]
+    #: Fields (and "status", "geometry") where my change is kept without asking.
+    mine_kept: list[str]
+
+
+def base_revision(feature: Feature, version: int) -> Revision | None:
+    """The feature's revision of ``version``: what an editor started from."""
+    return db.session.scalar(
+        select(Revision).where(
+            Revision.feature_id == feature.id, Revision.version == version
+        )
+    )
+
+
+def merge(
+    feature: Feature,
+    base_version: int,
+    mine: dict,
+    mine_geometry: BaseGeometry | None,
+    mine_status: str,
+    choices: dict[str, str] | None = None,
+) -> Merge:
+    """Lay my edit (started from ``base_version``) over the saved feature.
+
+    ``choices`` maps contested fields to "mine" or "theirs"; a contested field
+    without a choice keeps theirs. Without the base revision every difference is
+    contested.
+    """
+    spec, choices = _spec_of(feature), choices or {}
+    base = base_revision(feature, base_version)
+    known = base is not None
+    before = base.properties if known else {}
+    theirs = feature.properties or {}
+    properties, contested, kept = {}, [], []
+
+    def settle(name, same, was, saved, wanted):
+        value, taken, asked = _merge_value(
+            same, was, saved, wanted, known, choices.get(name)
+        )
+        if asked:
+            contested.append(Change(name, saved, wanted))
+        if taken:
+            kept.append(name)
+        return value
+
+    status = settle(
+        "status",
+        lambda a, b: a == b,
+        base.status if known else None,
+        feature.status,
+        mine_status,
+    )
+    for f in spec.all_fields:
+        value = settle(
+            f.name,
+            lambda a, b, f=f: _same(f, a, b),
+            before.get(f.name),
+            theirs.get(f.name),
+            mine.get(f.name),
+        )
+        if value not in (None, "", [], {}):
+            properties[f.name] = value
+    geometry = settle(
+        "geometry",
+        lambda a, b: a is not None and b is not None and a.equals(b),
+        base.geometry if known else None,
+        feature.geometry,
+        mine_geometry if mine_geometry is not None else feature.geometry,
+    )
+    return Merge(properties, geometry, status, contested, kept)
+
+
+def _merge_value(same, base, theirs, mine, known: bool, choice: str | None):
+    """(value, my change kept unasked, contested) of one field of a merge."""
+    if same(mine, theirs):
+        return theirs, False, False
+    if known and same(mine, base):
+        return theirs, False, False  # only they changed it
+    if known and same(theirs, base):
+        return mine, True, False  # only I changed it
+    return (mine if choice == "mine" else theirs), False, True
+
+
+def resolve(
+    user,
+    feature: Feature,
+    seen_version: int,
+    merged: Merge,
+) -> Feature:
+    """Save a merge whose contested fields were chosen, over ``seen_version``.
+
+    The same write path as any edit: someone saving again meanwhile is another
+    :class:`Conflict`.
+    """
+    return update(
+        user, feature, seen_version, merged.geometry, merged.properties, merged.status
+    )
+
+
+def confirm_still_valid(
+    user, feature: Feature, base_version: int, today: date | None = None
+) -> Feature:
+    """Record that the feature's data were checked today ("still valid").
+
+    Sets the field of role ``verified_on`` through :func:`update`, so the check is
+    a revision of its own (action "verify") with who and when.
+    """
+    spec = _spec_of(feature)
+    field = spec.field_for("verified_on")
+    if field is None:
+        raise Invalid({"verified_on": str(_l("Ta warstwa nie ma daty weryfikacji."))})
+    day = (today or date.today()).isoformat()
+    properties = {**(feature.properties or {}), field.name: day}
+    return update(
+        user, feature, base_version, None, properties, feature.status, action="verify"
+    )
+
+
+def to_verify(
+    city: City, spec: LayerSpec, user, limit: int = 20, today: date | None = None
+) -> list[FeatureRow]:
+    """Up to ``limit`` records of the layer the user may edit whose data need a check.
+
+    Never confirmed or confirmed over twelve months ago, by id; archived ones and
+    suggestions are left out. For an organiser only those in their areas.
+    """
+    field = spec.field_for("verified_on")
+    if field is None:
+        return []
+    cutoff = ((today or date.today()) - VERIFY_AFTER).isoformat()
+    checked = Feature.properties[field.name].as_string()
+    where = [*readable(city, spec, user), *_in_areas(city, user)]
+    where.append(checked.is_(None) | (checked == "") | (checked < cutoff))
+    query = select(Feature).where(*where).order_by(Feature.id)
+    return _rows_in_areas(city, user, query, limit)
+
+
+def drafts(city: City, spec: LayerSpec, user, limit: int = 20) -> list[FeatureRow]:
+    """Up to ``limit`` drafts of the layer the user may edit, last changed first."""
+    where = [*readable(city, spec, user), Feature.status == "draft"]
+    query = (
+        select(Feature)
+        .where(*where, *_in_areas(city, user))
+        .order_by(Feature.updated_at.desc(), Feature.id.desc())
+    )
+    return _rows_in_areas(city, user, query, limit)
+
+
+#: How many pages of candidates a bounded list reads at most before it stops.
+SCAN_PAGES = 10
+
+
+def _in_areas(city: City, user) -> list:
+    """SQL: the feature's envelope overlaps one of the user's areas in the city."""
+    if user.sees_everything:
+        return []
+    boxes = [
+        db.and_(*envelope_overlaps(a.geometry.bounds))
+        for a in user.areas
+        if a.city_id == city.id and a.geometry is not None
+    ]
+    return [db.or_(*boxes)] if boxes else [db.false()]
+
+
+def _rows_in_areas(city: City, user, query, limit: int) -> list[FeatureRow]:
+    """The first ``limit`` rows of ``query`` that really lie in the user's areas.
+
+    The envelopes chose candidates in SQL; the exact test runs here, on pages of
+    candidates, so a long list is never read whole.
+    """
+    found, offset, page = [], 0, max(limit * 2, 50)
+    for _ in range(SCAN_PAGES):
+        if len(found) >= limit:
+            break
+        rows = _rows(query, page, offset)
+        found += [r for r in rows if permissions.works_on(user, city, r.geometry)]
+        if len(rows) < page:
+            break
+        offset += page
+    return found[:limit]
+
+
+def recent_changes(
+    city: City, user, limit: int = 20, offset: int = 0
+) -> list[tuple[Revision, Feature]]:
+    """A page of the latest revisions by others of features in the user's areas.
+
+    Newest first; an organiser's areas are checked on pages of candidates, at
+    most :data:`SCAN_PAGES` of them, so the whole history is never read.
+    """
+    query = (
+        select(Revision, Feature)
+        .join(Feature, Feature.id == Revision.feature_id)
+        .where(Feature.city_id == city.id, _in_queue(), *_in_areas(city, user))
+        .where(Revision.user_id.is_(None) | (Revision.user_id != user.id))
+        # Ids grow with time: the primary key walks newest first, nothing sorted.
+        .order_by(Revision.id.desc())
+    )
+    found, start, page = [], 0, max((limit + offset) * 2, 50)
+    for _ in range(SCAN_PAGES):
+        if len(found) >= limit + offset:
+            break
+        rows = db.session.execute(query.limit(page).offset(start)).all()
+        found += [
+            (r, f) for r, f in rows if permissions.works_on(user, city, f.geometry)
+        ]
+        if len(rows) < page:
+            break
+        start += page
+    return found[offset : offset + limit]
 
 
 #: Rows on one page of a layer's list.

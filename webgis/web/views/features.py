@@ -177,26 +177,80 @@ def edit(city_code: str, layer_key: str, feature_id: int):
         properties, geometry, status = editing.read_submission(
             city, spec, request.form, current_user
         )
-        # An unreadable version cannot be trusted: saving over it is a conflict.
-        version = request.form.get("version", "")
-        base = int(version) if version.isascii() and version.isdigit() else 0
+        base = _version_field("version")
         store.update(current_user, feature, base, geometry, properties, status)
     except Invalid as invalid:
         return _form_page(city, spec, request.form, invalid.errors, feature, 422)
     except store.Conflict as conflict:
-        return render_template(
-            "features/conflict.html",
-            city=city,
-            spec=spec,
-            feature=feature,
-            mine=conflict.mine,
-            changes=store.diff(spec, feature.properties, conflict.mine),
-            options=editing.field_options(city, spec, current_user),
-            values=Form(request.form),
-        ), 409
+        merged = store.merge(
+            feature, base, conflict.mine, conflict.mine_geometry, status
+        )
+        return _conflict_page(city, spec, feature, merged)
     except Forbidden as refused:
         return _form_page(
             city, spec, request.form, {"geometry": str(refused)}, feature, 403
+        )
+    flash(_("Zapisano."), "success")
+    return redirect(_detail_url(city, spec, feature), code=303)
+
+
+def _version_field(name: str) -> int:
+    """A version number from the form; an unreadable one is 0, which conflicts."""
+    version = request.form.get(name, "")
+    return int(version) if version.isascii() and version.isdigit() else 0
+
+
+def _conflict_page(city, spec, feature, merged, errors=None, status=409):
+    """Both versions side by side, a choice for each field both changed."""
+    return render_template(
+        "features/conflict.html",
+        city=city,
+        spec=spec,
+        feature=feature,
+        merged=merged,
+        errors=errors or {},
+        options=editing.field_options(city, spec, current_user),
+        values=Form(request.form),
+    ), status
+
+
+@bp.post("/<city_code>/layers/<layer_key>/<int:feature_id>/edit/resolve")
+@role_required(*STAFF)
+def resolve(city_code: str, layer_key: str, feature_id: int):
+    """Save an edit over a conflict: the editor chose mine or theirs per field.
+
+    The form carries the edit again, the version it started from (``version``)
+    and the saved version the choices were made against (``seen``); a save by
+    someone else since then is another conflict.
+    """
+    city, spec, feature = _feature(city_code, layer_key, feature_id, to_edit=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    base = _version_field("version")
+    try:
+        properties, geometry, status = editing.read_submission(
+            city, spec, request.form, current_user
+        )
+    except Invalid as invalid:
+        return _form_page(city, spec, request.form, invalid.errors, feature, 422)
+    choices = {
+        key.removeprefix("choice-"): value
+        for key, value in request.form.items()
+        if key.startswith("choice-") and value in ("mine", "theirs")
+    }
+    merged = store.merge(feature, base, properties, geometry, status, choices)
+    missing = {c.field for c in merged.contested} - choices.keys()
+    if missing:
+        errors = dict.fromkeys(missing, _("Wybierz jedną z wersji."))
+        return _conflict_page(city, spec, feature, merged, errors, 422)
+    try:
+        store.resolve(current_user, feature, _version_field("seen"), merged)
+    except store.Conflict:
+        merged = store.merge(feature, base, properties, geometry, status)
+        return _conflict_page(city, spec, feature, merged)
+    except (Invalid, Forbidden) as refused:
+        return _conflict_page(
+            city, spec, feature, merged, {"": str(refused)}, refused.status
         )
     flash(_("Zapisano."), "success")
     return redirect(_detail_url(city, spec, feature), code=303)
