@@ -55,7 +55,7 @@ def test_bad_accounts_are_refused(demo_app, email, role, refs, message):
 def test_login_lands_on_own_area_and_is_audited(staff_app):
     client = staff_app.test_client()
     response = log_in(client, STAFF["organiser_own"][0], PASSWORD)
-    assert response.status_code == 303 and response.location.endswith("/account")
+    assert response.status_code == 303 and response.location.endswith("/me")
     page = client.get("/account").get_data(as_text=True)
     assert "ZTPS 7 Nadodrze" in page and "Filia nr 6" not in page
     assert "login.success" in actions(staff_app)
@@ -96,7 +96,7 @@ def test_login_redirect_never_leaves_the_site(staff_app):
         "/login?next=https://evil.example/",
         data={"email": STAFF["admin"][0], "password": PASSWORD, "csrf_token": token},
     )
-    assert response.status_code == 303 and response.location == "/account"
+    assert response.status_code == 303 and response.location == "/me"
 
 
 def test_deactivated_account_cannot_log_in_and_loses_its_session(staff_app):

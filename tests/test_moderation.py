@@ -176,7 +176,7 @@ def test_submit_and_accept_are_revisions_with_history(staff_app):
     assert feature(staff_app, sid).version == 2
     history = client.get(f"/wroclaw/layers/needs_resources/{sid}/history")
     assert history.status_code == 200
-    assert "accept" in history.get_data(as_text=True)
+    assert "przyjęto propozycję" in history.get_data(as_text=True)
     with staff_app.app_context():
         assert audit.recent(action="feature.accept")[0].actor == "org7@test.invalid"
 

@@ -77,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         features,
         finder,
         health,
+        home,
         hsds,
         imports,
         main,
@@ -102,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         imports,
         addresses,
         health,
+        home,
     )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)

@@ -48,7 +48,7 @@ def login():
         )
         if signed_in is not None:
             security.begin_session(*signed_in)
-            target = _safe_next(request.args.get("next")) or url_for("auth.account")
+            target = _safe_next(request.args.get("next")) or url_for("home.home")
             return redirect(target, code=303)
         flash(_("Nieprawidłowy e-mail lub hasło, albo konto jest nieaktywne."), "error")
         return render_template("auth/login.html", form=form), 401
