@@ -152,9 +152,13 @@ def _adopt() -> None:
     found = inspect(engine)
     for table in tables:
         present = {index["name"] for index in found.get_indexes(table.name)}
+        # A column a later revision adds comes with its index, made there.
+        columns = {column["name"] for column in found.get_columns(table.name)}
         for index in table.indexes:
-            if index.name not in present and include_object(
-                index, index.name, "index", False, None
+            if (
+                index.name not in present
+                and {column.name for column in index.columns} <= columns
+                and include_object(index, index.name, "index", False, None)
             ):
                 index.create(engine)
     _migration("stamp", FIRST_REVISION)

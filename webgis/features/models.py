@@ -106,6 +106,11 @@ class Feature(FeatureFacts, db.Model):
     queue_area_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_areas.id", ondelete="SET NULL")
     )
+    #: The resident's key to the suggestion's status page (``secrets``, unguessable);
+    #: it says nothing else about the suggestion.
+    status_token: Mapped[str | None] = mapped_column(
+        String(64), index=True, unique=True
+    )
 
     # What queries filter, sort and place by, derived from the properties and the
     # geometry by the feature store on every write (webgis.features.indexing).

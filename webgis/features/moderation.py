@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import secrets
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
+from rapidfuzz import fuzz, utils
 from shapely.affinity import translate
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from layers import LayerSpec
 from webgis.accounts import permissions
@@ -93,7 +97,71 @@ def submit_public(city: City, suggestion: PublicSuggestion) -> Feature:
             properties[spec.field_for(role).name] = value
     if spec.needs is not None:
         properties[spec.needs.field] = suggestion.kind
-    return submit_suggestion(city, spec.key, geometry, properties)
+    feature = submit_suggestion(city, spec.key, geometry, properties)
+    _give_status_token(feature)
+    return feature
+
+
+#: 32 bytes of randomness: a status link cannot be guessed or counted through.
+STATUS_TOKEN_BYTES = 32
+
+
+def _give_status_token(feature: Feature) -> None:
+    """Store the resident's key to the suggestion's status page.
+
+    Written past the ORM: the suggestion's version and history stay those of
+    the resident's submission, since nothing it says has changed.
+    """
+    token = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
+    db.session.execute(
+        update(Feature.__table__)
+        .where(Feature.__table__.c.id == feature.id)
+        .values(status_token=token)
+    )
+    db.session.commit()
+    feature.status_token = token
+
+
+@dataclass(frozen=True)
+class SuggestionStatus:
+    """What a resident may know of their suggestion: its state and no more.
+
+    ``state`` is "waiting", "accepted" or "rejected"; ``public_id`` the feature's
+    id when it was accepted and the public sees it; ``reason`` the moderator's
+    reason for a rejection.
+    """
+
+    state: str
+    submitted_at: datetime
+    layer: str
+    public_id: int | None = None
+    reason: str = ""
+
+
+def suggestion_status(city: City, token: str) -> SuggestionStatus:
+    """The status of the suggestion a resident's link names; 404 for any other."""
+    feature = None
+    if token and len(token) <= 64:
+        feature = db.session.scalar(
+            select(Feature).where(
+                Feature.status_token == token, Feature.city_id == city.id
+            )
+        )
+    if feature is None:
+        raise NotFound(_l("Nie ma takiej propozycji."))
+    if feature.moderation == "accepted":
+        shown = feature.public and feature.status == "published"
+        return SuggestionStatus(
+            "accepted", feature.created_at, feature.layer, feature.id if shown else None
+        )
+    if feature.moderation == "rejected":
+        return SuggestionStatus(
+            "rejected",
+            feature.created_at,
+            feature.layer,
+            reason=feature.moderation_note,
+        )
+    return SuggestionStatus("waiting", feature.created_at, feature.layer)
 
 
 def _pending():
@@ -185,3 +253,58 @@ def reject(user, feature: Feature, reason: str) -> Feature:
         action="reject",
         moderation=("rejected", reason),
     )
+
+
+#: Possible duplicates lie this close to a suggestion (metres) ...
+DUPLICATE_RADIUS = 200
+#: ... and have a title this similar (rapidfuzz, 0 to 100; word order ignored).
+DUPLICATE_SIMILARITY = 70
+#: The nearest this many features are compared: a bounded query on a busy street.
+DUPLICATE_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A feature that may describe what a suggestion does, and how near it lies."""
+
+    feature: Feature
+    metres: float
+    similarity: float
+
+    @property
+    def in_queue(self) -> bool:
+        """Another suggestion still waiting (it has a moderation page, no record)."""
+        return self.feature.moderation == "pending"
+
+
+def possible_duplicates(feature: Feature) -> list[PossibleDuplicate]:
+    """Features the suggestion may repeat, nearest first.
+
+    Drafts and published features (other suggestions waiting too) of its layer
+    and city with a similar title within :data:`DUPLICATE_RADIUS` metres.
+    """
+    if feature.x is None or feature.y is None:
+        return []
+    spec = layer_registry()[feature.layer]
+    title = utils.default_process(feature.title_for(spec))
+    nearby = db.session.scalars(
+        select(Feature)
+        .where(
+            Feature.city_id == feature.city_id,
+            Feature.layer == feature.layer,
+            Feature.status.in_(("draft", "published")),
+            Feature.id != feature.id,
+            *store.within_metres(feature.x, feature.y, DUPLICATE_RADIUS),
+        )
+        .order_by(*store.by_distance(feature.x, feature.y))
+        .limit(DUPLICATE_CANDIDATES)
+    )
+    found = []
+    for other in nearby:
+        similarity = fuzz.token_set_ratio(
+            title, utils.default_process(other.title_for(spec))
+        )
+        if title and similarity >= DUPLICATE_SIMILARITY:
+            metres = math.hypot(other.x - feature.x, other.y - feature.y)
+            found.append(PossibleDuplicate(other, metres, similarity))
+    return found

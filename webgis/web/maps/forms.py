@@ -4,8 +4,45 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
+from flask_babel import gettext as _
+from folium.template import Template
 
-from webgis.web.maps.base import MapAssets, base_map, fit, unit_polygons
+from webgis.web.maps.base import (
+    MapAssets,
+    area_colours,
+    area_polygons,
+    base_map,
+    fit,
+    unit_polygons,
+)
+
+
+class _ToolbarNames(MacroElement):
+    """Names for the drawing toolbar's links, which Leaflet-Geoman leaves unnamed.
+
+    Each link's name is only the ``title`` of the box around it, which screen
+    readers do not announce for the link (axe-core ``link-name``); the toolbar is
+    added later by the page's script, so its links are named as they appear.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (container) {
+          function name() {
+            container.querySelectorAll(
+              ".button-container[title] > a:not([aria-label])"
+            ).forEach(function (link) {
+              link.setAttribute("aria-label", link.parentNode.getAttribute("title"));
+            });
+          }
+          new MutationObserver(name).observe(container,
+                                             {childList: true, subtree: true});
+        }({{ this._parent.get_name() }}.getContainer()));
+        {% endmacro %}
+        """
+    )
 
 
 def editor_map(units: gpd.GeoDataFrame, geometry, assets: MapAssets) -> folium.Map:
@@ -23,6 +60,7 @@ def editor_map(units: gpd.GeoDataFrame, geometry, assets: MapAssets) -> folium.M
         ("geoman_css", assets.url("geoman/leaflet-geoman.css")),
     ]
     unit_polygons(units, interactive=False).add_to(fmap)
+    _ToolbarNames().add_to(fmap)
     if geometry is not None:
         west, south, east, north = geometry.buffer(0.003).bounds
         fmap.fit_bounds([[south, west], [north, east]])
@@ -39,6 +77,31 @@ def suggestion_map(units: gpd.GeoDataFrame, assets: MapAssets) -> folium.Map:
     """
     light = units.set_geometry(units.geometry.simplify(0.0001, preserve_topology=True))
     return editor_map(light, None, assets)
+
+
+def moderation_map(
+    areas: gpd.GeoDataFrame, latitude: float, longitude: float, assets: MapAssets
+) -> folium.Map:
+    """A suggestion's map: the city's service areas and its point, to drag.
+
+    ``static/js/moderation-map.js`` writes the dragged point into the form's
+    latitude and longitude fields (which also work without scripts).
+    """
+    fmap = base_map(assets)
+    colours = area_colours(list(areas["code"]))
+    area_polygons(areas, colours, fill_opacity=0.08).add_to(fmap)
+    folium.Marker(
+        location=(latitude, longitude),
+        draggable=True,
+        keyboard=True,
+        # The marker is a button to screen readers; its alt text is its name.
+        alt=_("Proponowane miejsce (przeciągnij, aby poprawić)"),
+    ).add_to(fmap)
+    # About 500 m each way: the neighbourhood, and the area borders near it.
+    north, south = latitude + 0.0045, latitude - 0.0045
+    east, west = longitude + 0.007, longitude - 0.007
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
 
 
 def feature_map(geometry, colour: str, assets: MapAssets) -> folium.Map:

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -248,8 +249,9 @@ def suggest(city_code: str):
     if form.validate_on_submit():
         try:
             # A bot fills the hidden field: it is thanked, and nothing is stored.
+            stored = None
             if not form.website.data:
-                moderation.submit_public(city, _suggested(form))
+                stored = moderation.submit_public(city, _suggested(form))
         except WebgisError as problem:
             errors.append(str(problem))
         else:
@@ -257,7 +259,10 @@ def suggest(city_code: str):
                 _("Dziękujemy. Propozycja pojawi się po sprawdzeniu przez MOPS."),
                 "success",
             )
-            return redirect(url_for("finder.index", city_code=city.code), 303)
+            if stored is None:
+                return redirect(url_for("finder.index", city_code=city.code), 303)
+            # The thank-you page is the status page: its address is the link.
+            return redirect(_status_url(city, stored.status_token, fresh=True), 303)
     elif form.is_submitted():
         errors.append(_("Popraw zaznaczone pola; nic nie zostało zapisane."))
     fmap = maps.suggestion_map(cities.units_frame(city), map_assets())
@@ -281,3 +286,41 @@ def _suggested(form: SuggestionForm) -> moderation.PublicSuggestion:
         latitude=form.latitude.data,
         longitude=form.longitude.data,
     )
+
+
+def _status_url(city, token: str, **args) -> str:
+    return url_for("finder.suggestion_status", city_code=city.code, token=token, **args)
+
+
+@bp.get("/<city_code>/suggest/status/<token>")
+def suggestion_status(city_code: str, token: str):
+    """What became of a resident's suggestion: waiting, accepted or rejected.
+
+    Its address is the resident's only key (no account, no personal data); an
+    unknown one is a 404 like any missing page.
+    """
+    city = cities.get_city(city_code)
+    status = moderation.suggestion_status(city, token)
+    public_url = None
+    if status.public_id is not None:
+        public_url = url_for(
+            "features.detail",
+            city_code=city.code,
+            layer_key=status.layer,
+            feature_id=status.public_id,
+        )
+    response = make_response(
+        render_template(
+            "finder/suggestion_status.html",
+            city=city,
+            status=status,
+            public_url=public_url,
+            link=_status_url(city, token, _external=True),
+            fresh=bool(request.args.get("fresh")),
+        )
+    )
+    # The address is a key: kept out of caches and search engines (and, by the
+    # page's referrer policy, out of the requests it makes).
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

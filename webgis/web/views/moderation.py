@@ -8,7 +8,10 @@ from webgis.accounts.permissions import role_required
 from webgis.core.errors import Invalid, WebgisError
 from webgis.core.registry import layer_registry
 from webgis.features import editing, moderation
+from webgis.geography import cities
 from webgis.web.forms import AcceptForm, RejectForm, checks_own_token
+from webgis.web.map_pages import map_assets, render_map
+from webgis.web.maps.forms import moderation_map
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -22,11 +25,33 @@ def _staff_only():
 @bp.get("/")
 def queue():
     """How many suggestions wait in each area, and the list of them."""
+    suggestions = moderation.queue(current_user)
     return render_template(
         "moderation/queue.html",
         counts=moderation.queue_counts(current_user),
-        suggestions=moderation.queue(current_user),
+        suggestions=suggestions,
+        summary=_summaries(suggestions),
     )
+
+
+def _summaries(suggestions) -> dict[int, list]:
+    """Each suggestion's kind and category as (field, label of the value) pairs.
+
+    Labels come from the layer's choices and vocabularies, once per city and
+    layer, so the queue never shows a stored key.
+    """
+    registry, options, summary = layer_registry(), {}, {}
+    for feature in suggestions:
+        spec = registry[feature.layer]
+        names = {spec.category_field, spec.needs.field if spec.needs else None}
+        fields = [f for f in spec.all_fields if f.name in names]
+        key = (feature.city_id, spec.key)
+        if key not in options:
+            options[key] = editing.field_options(
+                feature.city, spec, current_user, names={f.name for f in fields}
+            )
+        summary[feature.id] = [(f, options[key]) for f in fields]
+    return summary
 
 
 def _forms(feature, spec, options):
@@ -51,9 +76,25 @@ def _open(feature_id: int):
     return feature, spec, options, *_forms(feature, spec, options)
 
 
+def _marker(feature, accept: AcceptForm) -> tuple[float, float]:
+    """Where the map's marker stands: what the form holds, if it is a place."""
+    point = feature.geometry.representative_point()
+    latitude, longitude = accept.latitude.data, accept.longitude.data
+    if accept.latitude.errors or accept.longitude.errors:
+        return point.y, point.x
+    if isinstance(latitude, float) and isinstance(longitude, float):
+        return latitude, longitude
+    return point.y, point.x
+
+
 def _page(feature, spec, options, accept, reject, status=200):
-    """The suggestion with its fields labelled, and the accept and reject forms."""
+    """The suggestion: its fields labelled, its map, what it may repeat, the forms."""
     public_field = spec.get_field(spec.public_when[0]) if spec.public_when else None
+    fmap = moderation_map(
+        cities.service_areas_frame(feature.city),
+        *_marker(feature, accept),
+        map_assets(),
+    )
     return render_template(
         "moderation/suggestion.html",
         feature=feature,
@@ -61,6 +102,8 @@ def _page(feature, spec, options, accept, reject, status=200):
         options=options,
         accept=accept,
         reject=reject,
+        rendered=render_map(fmap),
+        duplicates=moderation.possible_duplicates(feature),
         # "Show publicly" is offered where it applies (needs; resources always are).
         offers_public=public_field is not None
         and spec.applies(public_field, feature.properties or {}),
