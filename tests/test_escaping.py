@@ -141,3 +141,29 @@ def test_a_vocabulary_label_with_markup_is_shown_as_text(staff_app):
     finally:
         with staff_app.app_context():
             vocabularies.update_term(term_id, original, True)
+
+
+#: Jinja syntax in stored text: evaluated, it would print "pwn42".
+TEMPLATE_PAYLOAD = '{{ "pwn" ~ 6*7 }}{% if true %}{{ "pwn" ~ 7*7 }}{% endif %}'
+
+
+def test_stored_text_on_a_map_is_never_evaluated_as_a_template(staff_app):
+    """Folium compiled its rendered pieces again as Jinja templates.
+
+    A title in a map's popup or tooltip was then run on the server; now the pieces
+    are kept as text, and the title shows as typed.
+    """
+    feature, _ = new_feature(
+        staff_app, "day_centres", NADODRZE, name="Świetlica " + TEMPLATE_PAYLOAD
+    )
+    public = client_as(staff_app, "anonymous")
+    pages = [
+        public.get("/wroclaw/services?q=swietlica").get_data(as_text=True),
+        public.get(f"/wroclaw/services/{feature}").get_data(as_text=True),
+        client_as(staff_app, "planner")
+        .get(f"/wroclaw/layers/day_centres/{feature}")
+        .get_data(as_text=True),
+    ]
+    for text in pages:
+        assert "pwn42" not in text and "pwn49" not in text
+    assert "6*7 }}" in pages[0]  # the popup carries the title as typed

@@ -1,9 +1,11 @@
 """Every folium map of the app; nothing outside this package imports folium.
 
 Builders by page (:mod:`.city`, :mod:`.forms`, :mod:`.finder`, :mod:`.choropleth`)
-share :mod:`.base`; every stored text reaches a map through :mod:`.escaping`.
+share :mod:`.base`; every stored text reaches a map through :mod:`.escaping`, and
+:mod:`.rendering` keeps folium from reading rendered text as a template again.
 """
 
+from webgis.web.maps import rendering  # noqa: F401  (it fixes how folium renders)
 from webgis.web.maps.base import (
     MapAssets,
     RenderedMap,

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    get_template_attribute,
     make_response,
     redirect,
     render_template,
@@ -127,13 +128,8 @@ def _helpers(terms: dict) -> SimpleNamespace:
 def _pin(city, hit, number: int, h: SimpleNamespace, mode: str) -> maps.Pin:
     service = hit.service
     kind = h.terms_of(service, "facility_type") + h.terms_of(service, "category")
-    popup = render_template(
-        "finder/_popup.html",
-        city=city,
-        service=service,
-        number=number,
-        kind=", ".join(kind),
-        mode=mode,
+    popup = get_template_attribute("finder/_popup.html", "popup")(
+        city, service, number, ", ".join(kind), mode
     )
     return maps.Pin(
         service.lat,
