@@ -1281,26 +1281,35 @@ def _published(city: City, layer_keys):
     )
 
 
-def published_versions(city: City, layer_keys) -> list[tuple]:
+def published_versions(city: City, layer_keys, ids=None) -> list[tuple]:
     """(id, version, created_at) of the city's published features of these layers.
 
-    Suggestions still in moderation are left out. Callers that cache what they
-    derive from a feature use the version to tell when it changed.
+    All of them, or those among ``ids``. Suggestions still in moderation are left
+    out. Callers that cache what they derive from a feature use the version to tell
+    when it changed.
     """
+    if ids is not None:
+        columns = (Feature.id, Feature.version, Feature.created_at, *_PUBLISHED_HERE)
+        rows = db.session.execute(select(*columns).where(Feature.id.in_(list(ids))))
+        return [tuple(row)[:3] for row in _published_here(rows, city, layer_keys)]
     query = _published(city, layer_keys).with_only_columns(
         Feature.id, Feature.version, Feature.created_at
     )
     return [tuple(row) for row in db.session.execute(query.order_by(Feature.id))]
 
 
-def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
-    """The published features among ``ids``, or all of them when ``ids`` is None."""
-    if ids is None:
-        return list(db.session.scalars(_published(city, layer_keys)))
-    # By primary key, then checked here: with the city and layer in the same
-    # statement, SQLite walks the layer's index instead (17 ms for 25 ids at 50,000).
+#: What tells whether a feature is published in a city's layer.
+_PUBLISHED_HERE = (Feature.city_id, Feature.layer, Feature.status, Feature.moderation)
+
+
+def _published_here(found, city: City, layer_keys) -> list:
+    """The published ones of ``found`` (features or rows) in the city's layers.
+
+    Callers look features up by primary key and check the rest here: with the city
+    and layer in the same statement, SQLite walks the layer's index instead (17 ms
+    for 25 ids at 50,000).
+    """
     layers = set(layer_keys)
-    found = db.session.scalars(select(Feature).where(Feature.id.in_(list(ids))))
     return [
         f
         for f in found
@@ -1309,6 +1318,14 @@ def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
         and f.status == "published"
         and f.moderation in (None, "accepted")
     ]
+
+
+def published_by_id(city: City, layer_keys, ids=None) -> list[Feature]:
+    """The published features among ``ids``, or all of them when ``ids`` is None."""
+    if ids is None:
+        return list(db.session.scalars(_published(city, layer_keys)))
+    found = db.session.scalars(select(Feature).where(Feature.id.in_(list(ids))))
+    return _published_here(found, city, layer_keys)
 
 
 def public_page(

@@ -206,23 +206,29 @@ def finder_layers(registry: Mapping[str, LayerSpec]) -> dict[str, LayerSpec]:
 
 
 def services(city: City, registry: Mapping[str, LayerSpec]) -> list[Service]:
-    """Every service of the city the public may see.
+    """Every service of the city the public may see."""
+    found = _derived(city, finder_layers(registry))
+    return [service for service in found.values() if service.listed]
 
-    Only features whose version is not cached yet are loaded in full.
+
+def _derived(city: City, specs, ids=None) -> dict[int, Service]:
+    """The published services by id: all of them, or those among ``ids``.
+
+    Versions are read first; only features whose version is not cached yet are
+    loaded in full (their geometry and properties).
     """
-    specs = finder_layers(registry)
     database, cache = str(db.engine.url), _cache()
-    keys = [(database, *row) for row in store.published_versions(city, specs)]
+    keys = [(database, *row) for row in store.published_versions(city, specs, ids)]
     found = {key: cache.get(key) for key in keys}
     missing = [key[1] for key, service in found.items() if service is None]
     if missing:
         # Loading everything is quicker than a long list of ids (a cold start).
-        ids = None if len(missing) > len(keys) // 2 else missing
-        for feature in store.published_by_id(city, specs, ids):
+        whole = ids is None and len(missing) > len(keys) // 2
+        for feature in store.published_by_id(city, specs, None if whole else missing):
             key = _key(feature)
             if key in found:
                 found[key] = derive(specs[feature.layer], feature)
-    return [s for s in found.values() if s is not None and s.listed]
+    return {key[1]: service for key, service in found.items() if service is not None}
 
 
 def conditions(city: City, query: Query) -> list:
@@ -485,10 +491,7 @@ def _exact(ordered, area: BaseGeometry) -> list[int]:
 
 
 def _services_by_id(city, specs, ids) -> dict[int, Service]:
-    if not ids:
-        return {}
-    found = store.published_by_id(city, specs, ids)
-    return {f.id: derive(specs[f.layer], f) for f in found}
+    return _derived(city, specs, ids) if ids else {}
 
 
 def _fields_by_vocabulary(spec: LayerSpec) -> dict[str, list[str]]:
