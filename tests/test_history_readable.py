@@ -123,7 +123,10 @@ def test_a_conflict_asks_only_about_fields_both_changed(staff_app):
     assert page.count('type="radio"') == 2
     assert 'name="choice-name"' in page and 'name="choice-capacity"' not in page
     assert "Nazwa planisty" in page and "Nazwa organizatora" in page
-    assert "Liczba miejsc" in page  # my change kept without asking, by its label
+    kept = page.split("bez pytania:", 1)[1].split("</p>", 1)[0]
+    assert "Liczba miejsc" in kept  # my change kept without asking, by its label
+    theirs = page.split("zostaną zachowane:", 1)[1].split("</p>", 1)[0]
+    assert "Telefon" in theirs and "Nazwa" not in theirs
     resolve = f"/wroclaw/layers/{LAYER}/{feature_id}/edit/resolve"
     data = {**mine, "seen": "2", "choice-name": "theirs"}
     assert submit(organiser, resolve, data).status_code == 303

@@ -887,6 +887,8 @@ class Merge:
     contested: list[Change]
     #: Fields (and "status", "geometry") where my change is kept without asking.
     mine_kept: list[str]
+    #: Those where only the other person's change was made, kept as saved.
+    theirs_kept: list[str]
 
 
 def base_revision(feature: Feature, version: int) -> Revision | None:
@@ -917,7 +919,7 @@ def merge(
     known = base is not None
     before = base.properties if known else {}
     theirs = feature.properties or {}
-    properties, contested, kept = {}, [], []
+    properties, contested, kept, theirs_kept = {}, [], [], []
 
     def settle(name, same, was, saved, wanted):
         value, taken, asked = _merge_value(
@@ -927,6 +929,8 @@ def merge(
             contested.append(Change(name, saved, wanted))
         if taken:
             kept.append(name)
+        elif known and not asked and not same(saved, was):
+            theirs_kept.append(name)
         return value
 
     status = settle(
@@ -953,7 +957,7 @@ def merge(
         feature.geometry,
         mine_geometry if mine_geometry is not None else feature.geometry,
     )
-    return Merge(properties, geometry, status, contested, kept)
+    return Merge(properties, geometry, status, contested, kept, theirs_kept)
 
 
 def _merge_value(same, base, theirs, mine, known: bool, choice: str | None):
@@ -1007,8 +1011,9 @@ def to_verify(
 ) -> list[FeatureRow]:
     """Up to ``limit`` records of the layer the user may edit whose data need a check.
 
-    Never confirmed or confirmed over twelve months ago, by id; archived ones and
-    suggestions are left out. For an organiser only those in their areas.
+    Published ones never confirmed or confirmed over twelve months ago, by id;
+    drafts, archived ones and suggestions are left out. For an organiser only
+    those in their areas.
     """
     field = spec.field_for("verified_on")
     if field is None:
@@ -1016,18 +1021,22 @@ def to_verify(
     cutoff = ((today or date.today()) - VERIFY_AFTER).isoformat()
     checked = Feature.properties[field.name].as_string()
     where = [*readable(city, spec, user), *_in_areas(city, user)]
+    # Published records: what the public reads (a draft is still being written).
+    where.append(Feature.status == "published")
     where.append(checked.is_(None) | (checked == "") | (checked < cutoff))
     query = select(Feature).where(*where).order_by(Feature.id)
     return _rows_in_areas(city, user, query, limit)
 
 
 def drafts(city: City, spec: LayerSpec, user, limit: int = 20) -> list[FeatureRow]:
-    """Up to ``limit`` drafts of the layer the user may edit, last changed first."""
+    """Up to ``limit`` drafts of the layer the user may edit, newest first."""
     where = [*readable(city, spec, user), Feature.status == "draft"]
+    # By id, which an index holds: sorting by the time of the last change would
+    # read every draft of the layer first.
     query = (
         select(Feature)
         .where(*where, *_in_areas(city, user))
-        .order_by(Feature.updated_at.desc(), Feature.id.desc())
+        .order_by(Feature.id.desc())
     )
     return _rows_in_areas(city, user, query, limit)
 
