@@ -88,7 +88,8 @@ def test_changes_by_others_are_listed_mine_are_not(staff_app):
     organiser = page_of(client_as(staff_app, "organiser_own"))
     assert "Zmiana planisty" in section(organiser, "changes")
     assert f"/{LAYER}/{theirs}/history" in section(organiser, "changes")
-    planner = page_of(client_as(staff_app, "planner"))
+    planner = page_of(client_as(staff_app, "planner"), "/me?city=wroclaw")
+    assert "Mój pulpit: Wrocław" in planner
     assert "Zmiana planisty" not in section(planner, "changes")
 
 
