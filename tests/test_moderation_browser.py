@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.accessibility import run_axe
 from tests.conftest import NADODRZE, PASSWORD, STAFF, demo_database, served
+from tests.test_moderation_minute import east_of, published
 from webgis.core.extensions import db
 from webgis.features.models import Feature
 
@@ -195,8 +196,10 @@ def test_a_rejected_suggestion_shows_the_reason_to_the_resident(browser, live_ur
     moderator.context.close()
 
 
-def test_on_a_360_px_phone_nothing_scrolls_sideways(browser, live_url):
+def test_on_a_360_px_phone_nothing_scrolls_sideways(browser, live_url, live_app):
     title = "Brak ławek na podwórku przy Jedności Narodowej"
+    # A record it may repeat, 100 m away: listed, and a ring on the map.
+    published(live_app, east_of(NADODRZE, 100), "Ławki na podwórku Jedności Narodowej")
     resident = new_page(browser, PHONE)
     link = suggest(resident, live_url, title)
     assert page_width(resident) <= 360
@@ -208,6 +211,10 @@ def test_on_a_360_px_phone_nothing_scrolls_sideways(browser, live_url):
     assert page_width(moderator) <= 360
     moderator.get_by_role("link", name=title).click()
     expect(moderator.locator(".form-map .leaflet-marker-icon")).to_have_count(1)
+    expect(moderator.locator("path.possible-duplicate")).to_have_count(1)
+    expect(
+        moderator.get_by_role("link", name="Ławki na podwórku Jedności Narodowej")
+    ).to_be_visible()
     assert page_width(moderator) <= 360
     assert run_axe(moderator) == []
     # The map comes before the accept button, so the point can be checked first.

@@ -358,3 +358,18 @@ def test_a_bot_filling_the_honeypot_gets_no_status_link(staff_app, fresh_limits)
     )
     assert response.status_code == 303
     assert "/suggest/status/" not in response.location
+
+
+def test_duplicates_are_rings_on_the_map_and_their_titles_stay_text(staff_app):
+    hostile = "Klub Wieża </div><img src=x onerror=alert(1)> `${alert(2)}`"
+    near = published(staff_app, east_of(NADODRZE, 90), hostile)
+    sid = suggested(staff_app, title="Klub Wieża")
+    html = client_as(staff_app, "organiser_own").get(f"/moderation/{sid}")
+    html = html.get_data(as_text=True)
+    assert f'href="/wroclaw/layers/{LAYER}/{near}"' in html
+    assert "possible-duplicate" in html  # the ring on the map
+    assert "<img src=x" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 2  # link, tooltip
+    ring = html.split('"possible-duplicate"')[1]
+    tooltip = ring.split(".bindTooltip(")[1].split("</div>`")[0]
+    assert "`" not in tooltip.split("`", 1)[1] and "${" not in tooltip

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import folium
 import geopandas as gpd
 from branca.element import MacroElement
 from flask_babel import gettext as _
 from folium.template import Template
+from markupsafe import escape
 
 from webgis.web.maps.base import (
     MapAssets,
@@ -16,6 +19,7 @@ from webgis.web.maps.base import (
     fit,
     unit_polygons,
 )
+from webgis.web.maps.escaping import literal_safe
 
 
 class _ToolbarNames(MacroElement):
@@ -80,16 +84,32 @@ def suggestion_map(units: gpd.GeoDataFrame, assets: MapAssets) -> folium.Map:
 
 
 def moderation_map(
-    areas: gpd.GeoDataFrame, latitude: float, longitude: float, assets: MapAssets
+    areas: gpd.GeoDataFrame,
+    latitude: float,
+    longitude: float,
+    assets: MapAssets,
+    others: Iterable[tuple[float, float, str]] = (),
 ) -> folium.Map:
     """A suggestion's map: the city's service areas and its point, to drag.
 
-    ``static/js/moderation-map.js`` writes the dragged point into the form's
-    latitude and longitude fields (which also work without scripts).
+    ``others`` (latitude, longitude, title) are what it may repeat, drawn as
+    rings. ``static/js/moderation-map.js`` writes the dragged point into the
+    form's latitude and longitude fields (which also work without scripts).
     """
     fmap = base_map(assets)
     colours = area_colours(list(areas["code"]))
     area_polygons(areas, colours, fill_opacity=0.08).add_to(fmap)
+    for other_latitude, other_longitude, title in others:
+        folium.CircleMarker(
+            location=(other_latitude, other_longitude),
+            radius=8,
+            color="#6a3d9a",
+            weight=3,
+            fill=False,
+            class_name="possible-duplicate",
+            # folium writes a tooltip between backticks, as HTML.
+            tooltip=folium.Tooltip(literal_safe(escape(title))),
+        ).add_to(fmap)
     folium.Marker(
         location=(latitude, longitude),
         draggable=True,

@@ -90,10 +90,12 @@ def _marker(feature, accept: AcceptForm) -> tuple[float, float]:
 def _page(feature, spec, options, accept, reject, status=200):
     """The suggestion: its fields labelled, its map, what it may repeat, the forms."""
     public_field = spec.get_field(spec.public_when[0]) if spec.public_when else None
+    duplicates = moderation.possible_duplicates(feature)
     fmap = moderation_map(
         cities.service_areas_frame(feature.city),
         *_marker(feature, accept),
         map_assets(),
+        [(d.feature.lat, d.feature.lon, d.feature.title_for(spec)) for d in duplicates],
     )
     return render_template(
         "moderation/suggestion.html",
@@ -103,7 +105,7 @@ def _page(feature, spec, options, accept, reject, status=200):
         accept=accept,
         reject=reject,
         rendered=render_map(fmap),
-        duplicates=moderation.possible_duplicates(feature),
+        duplicates=duplicates,
         # "Show publicly" is offered where it applies (needs; resources always are).
         offers_public=public_field is not None
         and spec.applies(public_field, feature.properties or {}),
