@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         moderation,
         ogc,
         organisations,
+        report,
         site,
     )
 
@@ -103,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         imports,
         addresses,
         health,
+        report,
         home,
     )
     for blueprint in (module.bp for module in blueprints):
