@@ -109,7 +109,9 @@ class LayerSpec:
       feature (needs are internal unless marked public);
     - ``finder``: its public features are services in the public finder, limited by
       ``finder_when`` (a field and the value it must have);
-    - ``facilities``: the analysis counts its features as facilities by default;
+    - ``facilities``: the analysis counts its features as facilities by default,
+      only those whose field has one of the values of ``facilities_when`` (a field
+      and a tuple of values) when it is given;
     - ``needs``: it maps needs and resources (:class:`NeedsAndResources`), which the
       gap analysis pairs by category;
     - ``suggestions``: residents may suggest features of it; the pair names the field
@@ -129,6 +131,7 @@ class LayerSpec:
     finder: bool = False
     finder_when: tuple[str, object] | None = None
     facilities: bool = False
+    facilities_when: tuple[str, tuple[str, ...]] | None = None
     needs: NeedsAndResources | None = None
     suggestions: tuple[str, str] | None = None
 

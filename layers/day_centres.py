@@ -2,6 +2,21 @@
 
 from layers import N_, FieldSpec, LayerSpec, description_field, name_field
 
+#: The facility types that are day support (placówki wsparcia dziennego and ośrodki
+#: wsparcia in the acts on family support and on social assistance): the analysis
+#: counts only these as facilities. A MOPS office, a vocational activation point
+#: (PASZ), an integration club or centre, counselling and shelters are on the map
+#: but are not places where people spend the day in support.
+DAY_SUPPORT_TYPES = (
+    "day_support_care",
+    "day_support_specialist",
+    "day_support_street_work",
+    "sds",
+    "ddp",
+    "self_help_club",
+    "support_centre",
+)
+
 LAYER = LayerSpec(
     key="day_centres",
     title=N_("Placówki wsparcia"),
@@ -11,6 +26,7 @@ LAYER = LayerSpec(
     finder=True,
     # The analysis counts these as facilities by default.
     facilities=True,
+    facilities_when=("facility_type", DAY_SUPPORT_TYPES),
     fields=(
         name_field(),
         FieldSpec(

@@ -73,14 +73,23 @@ class Classes:
         return len(self.upper)
 
 
-def classify(values: pd.Series, scheme: str, k: int) -> Classes:
+def classify(
+    values: pd.Series, scheme: str, k: int, basis: pd.Series | None = None
+) -> Classes:
     """Classes of ``values`` by a mapclassify ``scheme``; NaN stays "no data".
 
     With fewer distinct values than ``k`` there are only as many classes as values.
     When no value is negative, zeros get a class of their own ("nobody covered",
     "no facility") and the other values share the remaining classes: otherwise
     quantiles of a city where most units have 0 would show classes like 0 – 0.
+
+    ``basis`` holds the values the class bounds are computed on, when they are not
+    ``values`` alone: maps that are read side by side (now and "what if") class
+    their values by the bounds of the union of both, so one colour means one range.
     """
+    if basis is not None:
+        shared = classify(basis, scheme, k)
+        return Classes(shared.lower, shared.upper, _class_of(values, shared.upper))
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; use one of {sorted(SCHEMES)}")
     values = pd.to_numeric(values, errors="coerce").astype(float)
@@ -91,6 +100,21 @@ def classify(values: pd.Series, scheme: str, k: int) -> Classes:
         of_value = np.where(values.to_numpy() == 0, 0, shifted)
         return Classes([0.0, *rest.lower], [0.0, *rest.upper], of_value)
     return _classify(values, scheme, k)
+
+
+def _class_of(values: pd.Series, upper: list[float]) -> np.ndarray:
+    """The class of each value by class upper bounds (inclusive, as mapclassify's).
+
+    A value above the last bound (none, when the bounds come from a union holding
+    it) falls in the last class; a missing value gets -1.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    of_value = np.full(len(numbers), -1)
+    known = ~np.isnan(numbers)
+    if upper:
+        found = np.searchsorted(np.asarray(upper), numbers[known], side="left")
+        of_value[known] = np.minimum(found, len(upper) - 1)
+    return of_value
 
 
 def _classify(values: pd.Series, scheme: str, k: int) -> Classes:
@@ -131,15 +155,17 @@ def build(
     k: int,
     fmt: Callable[[float], str],
     labels: dict[str, str],
+    basis: pd.Series | None = None,
 ) -> Choropleth:
     """Classify ``values`` (indexed by unit number) over the unit ``shapes``.
 
     ``labels`` gives the translated ``indicator`` name and ``no_data`` text; ``fmt``
-    formats a value for the reader (a percentage, a number).
+    formats a value for the reader (a percentage, a number). ``basis``: the values
+    of every map compared with this one (see :func:`classify`).
     """
     units = shapes.copy()
     units["value"] = values.reindex(units["number"]).to_numpy()
-    classes = classify(units["value"], scheme, k)
+    classes = classify(units["value"], scheme, k, basis)
     colours = class_colours(classes.count)
     units["colour"] = [
         colours[c] if c >= 0 else NO_DATA_COLOUR for c in classes.of_value
@@ -156,12 +182,32 @@ def build(
         for row in units.itertuples()
     ]
     legend = [
-        LegendEntry(colour, _range(fmt(low), fmt(high)))
-        for colour, low, high in zip(colours, classes.lower, classes.upper, strict=True)
+        LegendEntry(colour, label)
+        for colour, label in zip(colours, legend_labels(classes, fmt), strict=True)
     ]
     if (classes.of_value < 0).any():
         legend.append(LegendEntry(NO_DATA_COLOUR, labels["no_data"]))
     return Choropleth(units, legend)
+
+
+def legend_labels(classes: Classes, fmt: Callable[[float], str]) -> list[str]:
+    """A label per class, "low – high"; none reads like the class of zeros.
+
+    After a class of zeros the next class starts above 0, yet its smallest value
+    may round to 0 (0.04% reads "0,0%"): it then reads "> 0 – high", so the two
+    legend lines never show the same number for different colours.
+    """
+    zero = fmt(0.0)
+    labels = []
+    for number, (low, high) in enumerate(
+        zip(classes.lower, classes.upper, strict=True)
+    ):
+        after_zeros = number > 0 and classes.upper[number - 1] == 0 == classes.lower[0]
+        if after_zeros and fmt(low) == zero:
+            labels.append(f"> {zero} – {fmt(high)}")
+        else:
+            labels.append(_range(fmt(low), fmt(high)))
+    return labels
 
 
 def _range(low: str, high: str) -> str:

@@ -113,7 +113,9 @@ def facilities_frame(
 
     The category and the places are the layer's fields with those roles (a facility
     type, a target group…; none means unknown places); a polygon feature counts at
-    its representative point.
+    its representative point. Without a ``category`` only the features the layer
+    counts as facilities (``LayerSpec.facilities_when``) are taken: a planner who
+    picks a category asked for it by name.
     """
     spec = facilities_layer(layer)
     rows = [
@@ -123,6 +125,7 @@ def facilities_frame(
             "geometry": geometry.representative_point(),
         }
         for geometry, props in store.published_at(city, spec, when)
+        if category or counts_as_facility(spec, props)
     ]
     frame = gpd.GeoDataFrame(
         rows or {"capacity": [], "category": [], "geometry": []},
@@ -138,6 +141,15 @@ def facilities_frame(
         frame = frame[[category in cats for cats in frame["category"]]]
     frame["capacity"] = _places(frame["capacity"], spec)
     return frame
+
+
+def counts_as_facility(spec, properties: dict) -> bool:
+    """Whether the layer counts a feature with these properties as a facility."""
+    if spec.facilities_when is None:
+        return True
+    name, values = spec.facilities_when
+    held = _as_list((properties or {}).get(name))
+    return any(value in values for value in held)
 
 
 def _places(values: pd.Series, spec) -> pd.Series:
@@ -345,15 +357,15 @@ def compute(
         table = methods.unit_indicators(
             units, facilities, query.radius, query.cell, grid
         )
-        return _ranked(table, units)
+        return _ranked(without_places(table, facilities), units)
 
     facilities = facilities_frame(city, query.layer, query.category, query.when)
     table = indicators(facilities)
     assignment = dict(zip(units["number"], units["service_area"], strict=True))
     result = AnalysisResult(
         units=table,
-        areas=methods.area_indicators(table, assignment),
-        summary=methods.city_summary(table),
+        areas=without_places(methods.area_indicators(table, assignment), facilities),
+        summary=_summary(table),
         unserved=methods.unserved_units(table),
         facilities=facilities,
         unmet_needs=unmet_needs(city, query.radius, query.when),
@@ -364,12 +376,40 @@ def compute(
     if query.compare_to is not None:
         earlier = facilities_frame(city, query.layer, query.category, query.compare_to)
         result.earlier = indicators(earlier)
-        result.earlier_summary = methods.city_summary(result.earlier)
+        result.earlier_summary = _summary(result.earlier)
     if extra is not None:
         result.what_if = indicators(pd.concat([facilities, extra], ignore_index=True))
-        result.what_if_summary = methods.city_summary(result.what_if)
+        result.what_if_summary = _summary(result.what_if)
     result.tables = _tables(result)
     return result
+
+
+#: Indicators that divide the facilities' places: they cannot be computed, and are
+#: unknown rather than 0, when no facility has its places filled in.
+PLACES_INDICATORS = ("places_per_1k", "access_2sfca_per_1k")
+
+
+def places_known(facilities: gpd.GeoDataFrame) -> bool:
+    """Whether any of the facilities has its number of places filled in."""
+    return bool(facilities["capacity"].notna().any())
+
+
+def without_places(table: pd.DataFrame, facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``table`` with the places indicators unknown when no facility has places."""
+    if places_known(facilities):
+        return table
+    table = table.copy()
+    table[list(PLACES_INDICATORS)] = float("nan")
+    return table
+
+
+def _summary(table: pd.DataFrame) -> dict:
+    """The city summary; the places indicators unknown when the table's are."""
+    summary = methods.city_summary(table)
+    for key in PLACES_INDICATORS:
+        if key in summary and table[key].isna().all():
+            summary[key] = float("nan")
+    return summary
 
 
 def unmet_needs(city: City, radius: float, when: date | None) -> pd.DataFrame | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -109,19 +110,42 @@ def _map_values(result: coverage.AnalysisResult, indicator: str, view: str):
     return None
 
 
+#: Maps of the same quantity, read side by side: they share their class bounds.
+#: The change map shows differences (another quantity, often negative): its own.
+COMPARED_VIEWS = ("current", "what_if")
+
+
+def _shared_basis(result: coverage.AnalysisResult, indicator: str):
+    """The union of the values of the maps in :data:`COMPARED_VIEWS`."""
+    shown = [_map_values(result, indicator, view) for view in COMPARED_VIEWS]
+    return pd.concat([values for values in shown if values is not None])
+
+
 def _choropleth(result, form: AnalysisForm, view: str):
-    values = _map_values(result, form.indicator.data, view)
-    if values is None:
+    indicator = form.indicator.data
+    values = _map_values(result, indicator, view)
+    if values is None or values.isna().all():
         return None
-    label = translated(coverage.INDICATORS[form.indicator.data])
+    label = translated(coverage.INDICATORS[indicator])
+    basis = _shared_basis(result, indicator) if view in COMPARED_VIEWS else None
     return choropleth.build(
         result.shapes,
         values,
         form.scheme.data,
         form.classes.data,
-        tables.formatter(form.indicator.data),
+        tables.formatter(indicator),
         {"indicator": label, "no_data": _("brak danych")},
+        basis,
     )
+
+
+def _counted_types(form: AnalysisForm) -> list[str]:
+    """Labels of the categories the layer counts as facilities (none: all count)."""
+    spec = layer_registry().get(form.layer.data)
+    if spec is None or spec.facilities_when is None or form.category.data:
+        return []
+    counted = set(spec.facilities_when[1])
+    return [c.label for c in form.category.choices if c.value in counted]
 
 
 def _points(result: coverage.AnalysisResult, view: str) -> list:
@@ -163,6 +187,9 @@ def page(city_code: str):
             (key, translated(label)) for key, label in tables.SUMMARY_ROWS.items()
         ],
         without_capacity=int(result.facilities["capacity"].isna().sum()),
+        places_known=coverage.places_known(result.facilities),
+        places_indicators=coverage.PLACES_INDICATORS,
+        counted_types=_counted_types(form),
         missing_names=result.units.loc[result.units["population"].isna(), "name"],
         heading=tables.heading,
         cell=tables.cell,
@@ -225,4 +252,15 @@ def map_png(city_code: str):
         when=form.when.data or date.today(),
     )
     png = choropleth_png(built.units, built.legend, title, note, _points(result, view))
-    return Response(png, mimetype="image/png")
+    name = _png_name(city, form, view)
+    return Response(
+        png,
+        mimetype="image/png",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _png_name(city: City, form: AnalysisForm, view: str) -> str:
+    """What the PNG shows, as its file name: indicator, view, city and date."""
+    when = form.when.data or date.today()
+    return f"{city.code}-{form.indicator.data}-{view}-{when.isoformat()}.png"
