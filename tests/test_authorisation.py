@@ -72,6 +72,14 @@ CASES = [
     ("api units", "GET", "/api/wroclaw/units", {}, everyone(OK)),
     ("api areas", "GET", "/api/krakow/service-areas", {}, everyone(OK)),
     ("account", "GET", "/account", {}, staff(OK)),
+    ("staff home", "GET", "/me", {}, staff(OK)),
+    (
+        "still valid",
+        "POST",
+        "/me/verify/wroclaw/day_centres/{feature}",
+        {"version": "1"},
+        in_own_area(DONE),
+    ),
     ("own password", "GET", "/account/password", {}, staff(OK)),
     ("queue", "GET", "/moderation/", {}, staff(OK)),
     ("suggestion", "GET", "/moderation/{suggestion}", {}, in_own_area(OK)),
@@ -259,6 +267,13 @@ LAYER_CASES = [
         {"status": "archived"},
         in_own_area(DONE),
     ),
+    (
+        "resolve a conflict",
+        "POST",
+        "/wroclaw/layers/{layer}/{feature}/edit/resolve",
+        lambda ids: {**new_form(ids), "version": "1", "seen": "1"},
+        in_own_area(DONE),
+    ),
     ("history", "GET", "/wroclaw/layers/{layer}/{feature}/history", {}, staff(OK)),
     (
         "restore version",
@@ -381,7 +396,7 @@ def test_matrix_covers_every_staff_route(staff_app):
         rule.endpoint
         for rule in staff_app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("admin", "moderation", "auth", "features", "analysis", "imports")
+        in ("admin", "moderation", "auth", "features", "analysis", "imports", "home")
         or rule.endpoint.startswith("organisations.admin")
     }
     # signing in and out have their own tests (test_accounts.py)
