@@ -99,18 +99,19 @@ def build(city: City, area: ServiceArea | None, since: date) -> DistrictReport:
         population=sum(known) if known else None,
     )
     inside = _inside(city, area)
+    near = _near(city, area)
     features_by_layer = {}
     for spec in layer_registry().values():
-        found = [
-            f for f in store.published_by_id(city, [spec.key]) if inside(f.geometry)
-        ]
+        found = [f for f in _published(city, spec.key, near) if inside(f.geometry)]
         features_by_layer[spec.key] = found
         if spec.needs is not None:
             report.needs = needs_against_resources(city, spec, found)
         else:
             report.lists.append(_layer_list(city, spec, found))
     report.coverage = coverage_figures(city, area)
-    report.changes, report.more_changes = changes_since(city, inside, since)
+    report.changes, report.more_changes = changes_since(
+        city, inside, since, _envelope(area)
+    )
     registry = layer_registry()
     points = [
         (f.geometry, registry[key].colour)
@@ -133,6 +134,41 @@ def _inside(city: City, area: ServiceArea | None):
     return lambda geometry: (
         geometry is not None and area in cities.areas_of(city, geometry)
     )
+
+
+def _envelope(area: ServiceArea | None) -> list:
+    """SQL: a feature's envelope overlaps the area's (nothing for the whole city)."""
+    if area is None or area.geometry is None:
+        return []
+    return store.envelope_overlaps(area.geometry.bounds)
+
+
+def _near(city: City, area: ServiceArea | None) -> list[int] | None:
+    """Ids of the city's features whose envelope overlaps the area (None: all).
+
+    Read in SQL first, so only these are tested exactly against the area.
+    """
+    if area is None:
+        return None
+    query = select(Feature.id).where(Feature.city_id == city.id, *_envelope(area))
+    return list(db.session.scalars(query))
+
+
+#: Ids looked up per statement: SQL drivers limit the parameters of one query.
+ID_BATCH = 5_000
+
+
+def _published(city: City, layer: str, ids: list[int] | None) -> list[Feature]:
+    """Published features of ``layer`` among ``ids`` (None: all), in batches."""
+    if ids is None:
+        return store.published_by_id(city, [layer])
+    return [
+        feature
+        for start in range(0, len(ids), ID_BATCH)
+        for feature in store.published_by_id(
+            city, [layer], ids[start : start + ID_BATCH]
+        )
+    ]
 
 
 def _labels(city: City, spec) -> dict[str, str]:
@@ -217,8 +253,13 @@ def start_of(day: date) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def changes_since(city: City, inside, since: date) -> tuple[list[Change], bool]:
+def changes_since(
+    city: City, inside, since: date, where: list = ()
+) -> tuple[list[Change], bool]:
     """Revisions of features in the report's area since ``since``, newest first.
+
+    ``where``: SQL conditions choosing candidate features (the area's envelope);
+    ``inside`` then tests each exactly.
 
     At most :data:`CHANGES_LIMIT`; the flag says whether there were more (or more
     than :data:`CHANGES_SCAN` revisions to look through).
@@ -227,7 +268,7 @@ def changes_since(city: City, inside, since: date) -> tuple[list[Change], bool]:
     query = (
         select(Revision, Feature)
         .join(Feature, Feature.id == Revision.feature_id)
-        .where(Feature.city_id == city.id, Revision.at >= start_of(since))
+        .where(Feature.city_id == city.id, Revision.at >= start_of(since), *where)
         .order_by(Revision.id.desc())
         .limit(CHANGES_SCAN + 1)
     )
