@@ -3,9 +3,12 @@
 import re
 
 import sqlalchemy as sa
+from shapely.geometry import Point
 
-from tests.conftest import client_as, csrf_token, new_feature, valid_form
+from tests.conftest import STAFF, client_as, csrf_token, new_feature, valid_form
+from webgis.accounts import users
 from webgis.core.extensions import db
+from webgis.features import store
 from webgis.features.models import Feature, Revision
 
 LAYER = "day_centres"
@@ -159,3 +162,23 @@ def test_a_save_meanwhile_is_a_new_conflict_and_a_bad_token_is_refused(staff_app
     stale = submit(organiser, resolve, {**mine, "seen": "1", "choice-name": "mine"})
     assert stale.status_code == 409
     assert stored(staff_app, feature_id)[1]["name"] == "Nazwa planisty"
+
+
+def test_places_and_states_merge_like_fields(staff_app):
+    """A move only I made is kept; a state both changed is asked about."""
+    feature_id, _ = new_feature(staff_app, name="Świetlica Przeprowadzka")
+    with staff_app.app_context():
+        planner = users.get_user_by_email(STAFF["planner"][0])
+        feature = db.session.get(Feature, feature_id)
+        mine, start = dict(feature.properties), feature.geometry
+        store.update(planner, feature, 1, None, dict(mine), "archived")
+        moved = Point(start.x + 0.0005, start.y)
+        merged = store.merge(feature, 1, mine, moved, "draft")
+        assert [c.field for c in merged.contested] == ["status"]
+        assert merged.mine_kept == ["geometry"] and merged.geometry.equals(moved)
+        assert merged.status == "archived"  # theirs until I choose
+        chosen = store.merge(feature, 1, mine, moved, "draft", {"status": "mine"})
+        assert chosen.status == "draft"
+        store.resolve(planner, feature, 2, chosen)
+        assert (feature.version, feature.status) == (3, "draft")
+        assert feature.geometry.equals(moved)
