@@ -48,6 +48,24 @@ def test_current_and_what_if_maps_share_their_classes(planner):
     assert 'id="shared-classes"' in html
 
 
+def test_then_and_now_maps_share_their_classes_the_change_map_has_its_own(planner):
+    query = {"compare_to": "2016-06-30", "indicator": "uncovered"}
+    html = planner.get("/wroclaw/analysis", query_string=query).get_data(as_text=True)
+    shown = legends(html)
+    assert set(shown) == {"current", "earlier", "change"}
+    assert shown["earlier"] == shown["current"]
+    assert shown["change"] != shown["current"]
+    assert "w porównywanym dniu (" in html and 'id="shared-classes"' in html
+    png = planner.get(
+        "/wroclaw/analysis/map.png", query_string={**query, "view": "earlier"}
+    )
+    assert png.status_code == 200
+    assert (
+        "wroclaw-uncovered-earlier-2016-06-30.png"
+        in (png.headers["Content-Disposition"])
+    )
+
+
 def test_shared_classes_come_from_the_union_of_both_maps():
     now = pd.Series([0.0, 1.0, 2.0, 3.0, float("nan")])
     what_if = pd.Series([0.0, 5.0, 6.0, 9.0, float("nan")])

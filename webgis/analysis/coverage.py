@@ -97,6 +97,7 @@ class AnalysisResult:
     query: AnalysisQuery = field(default_factory=AnalysisQuery)
     hypothetical: gpd.GeoDataFrame | None = None
     earlier: pd.DataFrame | None = None
+    earlier_facilities: gpd.GeoDataFrame | None = None
     earlier_summary: dict | None = None
     what_if: pd.DataFrame | None = None
     what_if_summary: dict | None = None
@@ -376,6 +377,7 @@ def compute(
     if query.compare_to is not None:
         earlier = facilities_frame(city, query.layer, query.category, query.compare_to)
         result.earlier = indicators(earlier)
+        result.earlier_facilities = earlier
         result.earlier_summary = _summary(result.earlier)
     if extra is not None:
         result.what_if = indicators(pd.concat([facilities, extra], ignore_index=True))

@@ -18,6 +18,7 @@ from webgis.core.text import translated
 #: date, and the values with the hypothetical facilities.
 VIEW_TITLES = {
     "current": N_("obecnie"),
+    "earlier": N_("w porównywanym dniu"),
     "change": N_("zmiana od porównywanej daty"),
     "what_if": N_("z hipotetycznymi placówkami"),
 }

@@ -31,7 +31,7 @@ from webgis.web.map_pages import map_assets, render_map
 bp = Blueprint("analysis", __name__)
 
 #: The maps a page can draw (see tables.VIEW_TITLES).
-MAP_VIEWS = ("current", "change", "what_if")
+MAP_VIEWS = ("current", "earlier", "change", "what_if")
 
 
 #: What a first visit shows (the layer: the one counted as facilities by default).
@@ -105,6 +105,8 @@ def _map_values(result: coverage.AnalysisResult, indicator: str, view: str):
         return change.set_index("unit")[f"{indicator}_change"]
     if view == "what_if" and result.what_if is not None:
         return result.what_if.set_index("unit")[indicator]
+    if view == "earlier" and result.earlier is not None:
+        return result.earlier.set_index("unit")[indicator]
     if view == "current":
         return result.units.set_index("unit")[indicator]
     return None
@@ -112,7 +114,7 @@ def _map_values(result: coverage.AnalysisResult, indicator: str, view: str):
 
 #: Maps of the same quantity, read side by side: they share their class bounds.
 #: The change map shows differences (another quantity, often negative): its own.
-COMPARED_VIEWS = ("current", "what_if")
+COMPARED_VIEWS = ("current", "earlier", "what_if")
 
 
 def _shared_basis(result: coverage.AnalysisResult, indicator: str):
@@ -150,6 +152,8 @@ def _counted_types(form: AnalysisForm) -> list[str]:
 
 def _points(result: coverage.AnalysisResult, view: str) -> list:
     """Point frames a map shows with their labels: facilities, then what-if ones."""
+    if view == "earlier":
+        return [(result.earlier_facilities, _("Placówki"))]
     points = [(result.facilities, _("Placówki"))]
     if view == "what_if" and result.hypothetical is not None:
         points.append((result.hypothetical, _("Hipotetyczne placówki")))
@@ -195,6 +199,7 @@ def page(city_code: str):
         cell=tables.cell,
         text_columns=tables.TEXT_COLUMNS,
         query=request.args.to_dict(),
+        shared_classes=sum(view in maps for view in COMPARED_VIEWS) > 1,
     )
 
 
@@ -249,7 +254,7 @@ def map_png(city_code: str):
     note = _(
         "Promień R = %(radius)s m; stan na %(when)s; źródło: Mapa Zasobów.",
         radius=form.radius.data,
-        when=form.when.data or date.today(),
+        when=_shown_date(form, view),
     )
     png = choropleth_png(built.units, built.legend, title, note, _points(result, view))
     name = _png_name(city, form, view)
@@ -262,5 +267,12 @@ def map_png(city_code: str):
 
 def _png_name(city: City, form: AnalysisForm, view: str) -> str:
     """What the PNG shows, as its file name: indicator, view, city and date."""
-    when = form.when.data or date.today()
+    when = _shown_date(form, view)
     return f"{city.code}-{form.indicator.data}-{view}-{when.isoformat()}.png"
+
+
+def _shown_date(form: AnalysisForm, view: str) -> date:
+    """The day a map shows: the compared day for the earlier map, else the date."""
+    if view == "earlier" and form.compare_to.data:
+        return form.compare_to.data
+    return form.when.data or date.today()
