@@ -32,8 +32,8 @@ from webgis.accounts.users import ROLE_LABELS
 from webgis.analysis.coverage import INDICATORS, Hypothetical
 from webgis.core import audit
 from webgis.core.extensions import csrf, db
+from webgis.core.text import LazyText, lazy_translated
 from webgis.core.text import lazy_text as _l
-from webgis.core.text import lazy_translated
 from webgis.features.contacts import shown_phone
 
 
@@ -197,6 +197,24 @@ SCHEME_LABELS = {
 }
 
 
+def example_place() -> str:
+    """The middle of the page's city as "latitude, longitude", for help texts.
+
+    Examples in Wrocław's coordinates would point a Kraków planner at another city.
+    """
+    from webgis.core.errors import NotFound
+    from webgis.finder.questions import POLAND
+    from webgis.finder.search import city_bounds
+    from webgis.geography import cities
+
+    try:
+        city = cities.get_city((request.view_args or {}).get("city_code") or "")
+    except NotFound:
+        city = None
+    west, south, east, north = city_bounds(city) if city else POLAND
+    return f"{(south + north) / 2:.2f}, {(west + east) / 2:.2f}"
+
+
 class AnalysisForm(WebgisForm):
     """What a planner asks of the coverage analysis; read-only, so sent by GET.
 
@@ -233,9 +251,12 @@ class AnalysisForm(WebgisForm):
     hypothetical = TextAreaField(
         _l("Hipotetyczne placówki"),
         validators=[Optional(), Length(max=4000)],
-        description=_l(
-            "Jedna w wierszu: szerokość, długość, liczba miejsc "
-            "(np. 51.11, 17.03, 30). Kliknij mapę, aby dodać punkt."
+        description=LazyText(
+            lambda: _l(
+                "Jedna w wierszu: szerokość, długość, liczba miejsc "
+                "(np. %(example)s, 30). Kliknij mapę, aby dodać punkt.",
+                example=example_place(),
+            )
         ),
     )
 
@@ -275,8 +296,9 @@ class AnalysisForm(WebgisForm):
             raise ValidationError(
                 _l(
                     "Nie rozumiem wiersza %(lines)s: podaj szerokość, długość i "
-                    "liczbę miejsc (od 0 do %(max)s), np. 51.11, 17.03, 30.",
+                    "liczbę miejsc (od 0 do %(max)s), np. %(example)s, 30.",
                     max=MAX_HYPOTHETICAL_PLACES,
+                    example=example_place(),
                     lines=", ".join(map(str, problems)),
                 )
             )

@@ -14,6 +14,7 @@ from branca.element import MacroElement
 from flask_babel import gettext as _
 from folium.elements import JSCSSMixin
 from folium.template import Template
+from folium.utilities import JsCode
 from markupsafe import Markup
 
 from webgis.analysis.choropleth import LegendEntry
@@ -97,7 +98,8 @@ def city_map(
     colours = area_colours(list(areas["code"]))
     fmap = base_map(assets)
     area_group = folium.FeatureGroup(name=control_name(labels["area_kind"]), show=True)
-    area_polygons(areas, colours).add_to(area_group)
+    if areas.geometry.notna().any():  # a new city has no areas until one is drawn
+        area_polygons(areas, colours).add_to(area_group)
     for row in areas.itertuples():
         if row.geometry is None:
             continue
@@ -113,9 +115,10 @@ def city_map(
         ).add_to(area_group)
     area_group.add_to(fmap)
     unit_group = folium.FeatureGroup(name=control_name(labels["unit_kind"]), show=False)
-    unit_polygons(units).add_to(unit_group)
+    if not units.empty:  # nor units until their boundaries are imported
+        unit_polygons(units).add_to(unit_group)
     unit_group.add_to(fmap)
-    control = folium.LayerControl(collapsed=False)
+    control = folium.LayerControl(collapsed=PHONE_SCREEN)
     control.add_to(fmap)
     if layers:
         _LiveLayers(
@@ -125,6 +128,11 @@ def city_map(
     legend = [LegendEntry(colours[r.code], r.name) for r in areas.itertuples()]
     legend += [LegendEntry(layer.colour, layer.title, True) for layer in layers]
     return fmap, legend
+
+
+#: Open on a wide screen; on a phone an open list of layers would cover a third of
+#: the map, so it starts as the small button that opens it.
+PHONE_SCREEN = JsCode('window.matchMedia("(max-width: 40rem)").matches')
 
 
 def area_map(

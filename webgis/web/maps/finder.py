@@ -37,14 +37,46 @@ class _PinLayer(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map) {
-          {{ this.data }}.forEach(function (p) {
-            L.marker([p.lat, p.lon], {
+          var markers = {{ this.data }}.map(function (p) {
+            return L.marker([p.lat, p.lon], {
               icon: L.divIcon({html: p.icon, className: "pin-icon",
                                iconSize: [30, 30], iconAnchor: [15, 15]}),
               // Leaflet names the marker's button with its title (screen readers).
               title: p.title, alt: p.title, keyboard: true
             }).bindPopup(p.popup, {maxWidth: 300}).addTo(map);
           });
+          // Pins closer on screen than their own size would hide each other: move
+          // each later one to a free place on a small ring around its point. A
+          // page has a few dozen pins at most, so comparing all pairs is cheap.
+          var SIZE = 30, RING = 32, STEPS = 8;
+          function free(spot, placed) {
+            return !placed.some(function (q) { return q.distanceTo(spot) < SIZE; });
+          }
+          function around(step) {
+            var angle = 2 * Math.PI * step / STEPS;
+            var radius = RING * (1 + Math.floor(step / STEPS));
+            return L.point(Math.round(radius * Math.cos(angle)),
+                           Math.round(radius * Math.sin(angle)));
+          }
+          function spread() {
+            var placed = [];
+            markers.forEach(function (marker) {
+              var at = map.latLngToLayerPoint(marker.getLatLng());
+              var shift = L.point(0, 0);
+              for (var step = 0; step < 2 * STEPS; step++) {
+                if (free(at.add(shift), placed)) break;
+                shift = around(step);
+              }
+              placed.push(at.add(shift));
+              var icon = marker.getElement();
+              if (icon && icon.firstChild) {
+                icon.firstChild.style.transform = shift.x || shift.y
+                  ? "translate(" + shift.x + "px," + shift.y + "px)" : "";
+              }
+            });
+          }
+          map.whenReady(spread);
+          map.on("zoomend", spread);
         }({{ this._parent.get_name() }}));
         {% endmacro %}
         """
@@ -53,27 +85,42 @@ class _PinLayer(MacroElement):
     def __init__(self, pins: list[Pin]):
         super().__init__()
         self._name = "Pins"
-        self.data = script_json(
-            [
-                {
-                    "lat": pin.lat,
-                    "lon": pin.lon,
-                    "title": f"{pin.label}. {pin.title}",
-                    "popup": str(pin.popup),
-                    "icon": str(
-                        Markup(
-                            '<span class="{}" style="background:{}" '
-                            'aria-hidden="true">{}</span>'
-                        ).format(
-                            "pin approximate" if pin.approximate else "pin",
-                            pin.colour,
-                            pin.label,
-                        )
-                    ),
-                }
-                for pin in pins
-            ]
-        )
+        self.data = script_json([_marker(group) for group in at_one_place(pins)])
+
+
+def at_one_place(pins: list[Pin]) -> list[list[Pin]]:
+    """The page's pins grouped by place, in list order.
+
+    Services at one address would draw their pins exactly on top of each other, so
+    only the last could be seen or clicked; one marker per place lists them all.
+    Only the shown page's pins are grouped, so this costs nothing per stored row.
+    """
+    groups: dict[tuple[float, float], list[Pin]] = {}
+    for pin in pins:
+        # about 10 cm: the same geocoded address, not merely a near neighbour
+        groups.setdefault((round(pin.lat, 6), round(pin.lon, 6)), []).append(pin)
+    return list(groups.values())
+
+
+def _marker(group: list[Pin]) -> dict:
+    """One marker's data: its numbers, the names for screen readers, the popups."""
+    first = group[0]
+    numbers = ", ".join(pin.label for pin in group)
+    return {
+        "lat": first.lat,
+        "lon": first.lon,
+        "title": "; ".join(f"{pin.label}. {pin.title}" for pin in group),
+        "popup": str(Markup('<hr class="popup-gap">').join(p.popup for p in group)),
+        "icon": str(
+            Markup(
+                '<span class="{}" style="background:{}" aria-hidden="true">{}</span>'
+            ).format(
+                "pin approximate" if all(p.approximate for p in group) else "pin",
+                first.colour,
+                numbers,
+            )
+        ),
+    }
 
 
 def finder_map(

@@ -10,7 +10,7 @@ from webgis.core.text import lazy_text as _l
 from webgis.core.text import translated
 from webgis.features import editing, ogc, store
 from webgis.geography import cities
-from webgis.web import maps
+from webgis.web import kinds, maps
 from webgis.web.map_pages import map_assets, render_map
 from webgis.web.views import api
 
@@ -147,6 +147,12 @@ def _popup(city, spec, feature, options) -> Markup:
     )
 
 
+# What cities call their units and areas, for every template: `city.unit_kind|kind`.
+bp.add_app_template_filter(kinds.kind_label, "kind")
+bp.add_app_template_global(kinds.areas_heading, "areas_heading")
+bp.add_app_template_global(kinds.city_counts, "city_counts")
+
+
 @bp.get("/")
 def index():
     """Choose a city."""
@@ -165,7 +171,10 @@ def city_map(city_code: str):
     """The city's service areas on a map, with a legend and a table of the same."""
     city = cities.get_city(city_code)
     areas = cities.service_areas_frame(city)
-    labels = {"unit_kind": city.unit_kind, "area_kind": city.area_kind}
+    labels = {
+        "unit_kind": kinds.kind_label(city.unit_kind),
+        "area_kind": kinds.kind_label(city.area_kind),
+    }
     fmap, legend = maps.city_map(
         areas, cities.units_frame(city), labels, map_assets(), map_layers(city)
     )
