@@ -113,10 +113,11 @@ def stored(app, title: str) -> Feature:
 
 def drag_marker(page, dx: int, dy: int) -> None:
     """Drag the suggestion's marker by (dx, dy) pixels with the mouse."""
-    frame = page.locator(".form-map .folium-map")
-    frame.scroll_into_view_if_needed()
     marker = page.locator(".form-map .leaflet-marker-icon")
     expect(marker).to_have_count(1)
+    # hover() waits until the marker stands still in view: the press lands on it
+    # rather than on the map, which would pan instead.
+    marker.hover()
     box = marker.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
