@@ -55,6 +55,12 @@ def test_area_report_figures_on_the_demo(staff_app, planner):
     row = result.areas.set_index("area").loc["ZTPS-7"]
     share = f"{row['coverage_share'] * 100:.1f}%".replace(".", ",")
     assert share in text_of(html, "report-coverage")
+    # each unit's share beside its residents
+    units = result.units.set_index("unit")
+    nadodrze = f"{units.loc[4, 'coverage_share'] * 100:.1f}%".replace(".", ",")
+    assert re.search(
+        rf"<td>Nadodrze</td>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>{nadodrze}", html
+    )
     # lists of the layers in the area, each with its count
     for layer in ("day_centres", "partnerships", "pal"):
         titles = [title for title, _props in in_area(staff_app, "ZTPS-7", layer)]

@@ -85,6 +85,11 @@ def test_planners_what_if_maps_share_their_legend(open_page, live_url):
     # the page has a left margin: the heading does not touch the window's edge
     assert page.locator("h1").bounding_box()["x"] >= 12
     assert run_axe(page) == []
+    # then and now: the map of the compared day shares the current map's classes
+    page.goto(f"{live_url}/wroclaw/analysis?compare_to=2016-06-30")
+    expect(page.locator("#map-earlier-title")).to_be_visible()
+    assert legend_lines(page, "earlier") == legend_lines(page, "current")
+    assert run_axe(page) == []
     assert page.errors == []
 
 

@@ -79,6 +79,8 @@ class DistrictReport:
     lists: list[LayerList] = field(default_factory=list)
     needs: list[tuple[str, int, int]] = field(default_factory=list)
     coverage: dict | None = None
+    #: Each unit's share of residents covered, by unit number (missing: no data).
+    unit_shares: dict[int, float] = field(default_factory=dict)
     radius: float = 1000.0
     changes: list[Change] = field(default_factory=list)
     more_changes: bool = False
@@ -108,7 +110,7 @@ def build(city: City, area: ServiceArea | None, since: date) -> DistrictReport:
             report.needs = needs_against_resources(city, spec, found)
         else:
             report.lists.append(_layer_list(city, spec, found))
-    report.coverage = coverage_figures(city, area)
+    report.coverage, report.unit_shares = coverage_figures(city, area)
     report.changes, report.more_changes = changes_since(
         city, inside, since, _envelope(area)
     )
@@ -230,17 +232,29 @@ def needs_against_resources(
 COVERAGE_KEYS = ("population", "facilities", "covered", "uncovered", "coverage_share")
 
 
-def coverage_figures(city: City, area: ServiceArea | None) -> dict | None:
-    """The default analysis's figures for the area (or city); None when none."""
+def coverage_figures(
+    city: City, area: ServiceArea | None
+) -> tuple[dict | None, dict[int, float]]:
+    """The default analysis's figures for the area (or city) and each unit's share.
+
+    The figures are None when the area's units have no population data.
+    """
     result = coverage.run(city, coverage.AnalysisQuery())
+    shares = {
+        int(unit): float(share)
+        for unit, share in zip(
+            result.units["unit"], result.units["coverage_share"], strict=True
+        )
+        if not pd.isna(share)
+    }
     if area is None:
         summary = {**result.summary, "population": result.summary.get("residents")}
-        return {key: summary.get(key) for key in COVERAGE_KEYS}
+        return {key: summary.get(key) for key in COVERAGE_KEYS}, shares
     rows = result.areas[result.areas["area"] == area.code]
     if rows.empty:
-        return None
+        return None, shares
     row = rows.iloc[0]
-    return {key: _number(row.get(key)) for key in COVERAGE_KEYS}
+    return {key: _number(row.get(key)) for key in COVERAGE_KEYS}, shares
 
 
 def _number(value):
