@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 
 #: (who opens it, address). "anonymous" rows are public pages.
 PAGES = [
@@ -117,14 +118,18 @@ def browser():
 
 @pytest.fixture(scope="module")
 def phones(browser, live):
-    """One signed-in phone-sized browser context per person, made when first used."""
+    """Signed-in browser contexts, one per person and screen, made when first used.
+
+    ``phones(who)`` is a 360 px phone; ``phones(who, DESKTOP)`` a desktop screen.
+    """
     url, _ids = live
     contexts = {}
 
-    def phone(who: str):
-        if who not in contexts:
+    def phone(who: str, viewport: dict = PHONE):
+        key = (who, viewport["width"])
+        if key not in contexts:
             # axe is injected inline, which the pages' CSP rightly forbids otherwise
-            context = browser.new_context(viewport=PHONE, bypass_csp=True)
+            context = browser.new_context(viewport=viewport, bypass_csp=True)
             if who != "anonymous":
                 page = context.new_page()
                 page.goto(f"{url}/login")
@@ -134,17 +139,17 @@ def phones(browser, live):
                 # where sign-in lands may change; it is anywhere but the form
                 page.wait_for_url(lambda address: "/login" not in address)
                 page.close()
-            contexts[who] = context
-        return contexts[who]
+            contexts[key] = context
+        return contexts[key]
 
     yield phone
     for context in contexts.values():
         context.close()
 
 
-def _open(phones, live, who, address):
+def _open(phones, live, who, address, viewport=PHONE):
     url, ids = live
-    page = phones(who).new_page()
+    page = phones(who, viewport).new_page()
     response = page.goto(url + address.format(**ids))
     assert response.status == 200, (address, response.status)
     page.wait_for_load_state("load")
@@ -173,12 +178,31 @@ def test_page_fits_a_360_px_phone(phones, live, who, address):
         page.close()
 
 
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize(
     ("who", "address"), [row for row in PAGES if row[0] != "anonymous"]
 )
-def test_staff_page_has_no_serious_accessibility_violations(phones, live, who, address):
-    page = _open(phones, live, who, address)
+def test_staff_page_has_no_serious_accessibility_violations(
+    phones, live, who, address, screen
+):
+    page = _open(phones, live, who, address, screen)
     try:
+        assert run_axe(page) == []
+    finally:
+        page.close()
+
+
+def test_an_import_preview_fits_a_phone_and_passes_axe(phones, live, tmp_path):
+    from tests.test_import_browser import facilities
+
+    page = _open(phones, live, "organiser_own", "/wroclaw/import/")
+    try:
+        page.get_by_label("Plik", exact=True).set_input_files(
+            facilities(tmp_path / "placowki.xlsx", bad=True)
+        )
+        page.get_by_role("button", name="Wczytaj plik").click()
+        page.locator("#counts").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
         assert run_axe(page) == []
     finally:
         page.close()
