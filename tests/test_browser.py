@@ -132,7 +132,7 @@ def log_in(page, live_url, who):
     page.get_by_label("E-mail").fill(STAFF[who][0])
     page.get_by_label("Hasło").fill(PASSWORD)
     page.get_by_role("button", name="Zaloguj").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/me")
 
 
 def test_organiser_logs_in_through_the_form_and_sees_own_area(page, live_url):
