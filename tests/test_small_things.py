@@ -77,6 +77,26 @@ def test_analysis_examples_use_the_city_s_own_coordinates(staff_app):
     assert re.search(r"np\. 51\.\d\d, (16|17)\.\d\d, 30", wroclaw)
 
 
+def test_the_finder_and_the_import_template_give_examples_in_the_city(staff_app):
+    """A Kraków reader is not told to type Wrocław's coordinates."""
+    import io
+
+    import openpyxl
+
+    from tests.conftest import client_as
+
+    page = client_as(staff_app, "anonymous").get("/krakow/services?lat=x&lon=19.9")
+    message = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert re.search(r"np\. 50\.\d\d i (19|20)\.\d\d\.", message), "no Kraków example"
+    planner = client_as(staff_app, "planner")
+    sheet = planner.get("/krakow/import/template/day_centres.xlsx")
+    guide = openpyxl.load_workbook(io.BytesIO(sheet.data))["Objaśnienia"]
+    hints = " ".join(str(row[3]) for row in guide.iter_rows(values_only=True))
+    assert re.search(r"np\. 50\.\d\d", hints) and re.search(r"np\. (19|20)\.", hints)
+    assert "17.03" not in hints and "51.1" not in hints
+
+
 def _markers(fmap) -> list[dict]:
     html = fmap.get_root().render()
     found = re.search(r"var markers = (\[.*?\])\.map\(", html, re.S)

@@ -93,6 +93,8 @@ class Choices:
     addresses: Callable[[str, str], Point | None] | None = None
     #: Finds a typed address in the city's register, or a unit by name.
     geocode: Callable[[str], Located | None] | None = None
+    #: (latitude, longitude) of the city's middle as text, for examples in messages.
+    example: Callable[[], tuple[str, str]] = lambda: ("52.00", "19.10")
 
 
 def parse_query(args: Mapping, choices: Choices) -> tuple[Query, dict[str, str]]:
@@ -195,10 +197,13 @@ def _parse_place(args: Mapping, query: Query, choices: Choices, errors) -> Query
         try:
             latitude, longitude = float(lat), float(lon)
         except ValueError:
+            example_lat, example_lon = choices.example()
             errors["lat"] = str(
                 _l(
                     "Podaj szerokość i długość geograficzną jako liczby, "
-                    "np. 51.11 i 17.03."
+                    "np. %(lat)s i %(lon)s.",
+                    lat=example_lat,
+                    lon=example_lon,
                 )
             )
             return query

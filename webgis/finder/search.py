@@ -46,7 +46,7 @@ from webgis.finder.questions import (
     Query,
     parse_query,
 )
-from webgis.geography import geocoding
+from webgis.geography import cities, geocoding
 from webgis.geography.boundaries import metric_transformer
 from webgis.geography.models import City, ServiceArea, Unit
 
@@ -600,6 +600,7 @@ def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
         places,
         lambda wanted, level: _address(city, wanted, level),
         lambda typed: geocoding.geocode(city, typed),
+        lambda: cities.example_point(city),
     )
 
 
@@ -692,21 +693,16 @@ def get_service(
 
 
 def city_bounds(city: City) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the city's units, to frame an empty map.
+    """(west, south, east, north) of the city's units, to frame an empty map."""
+    return cities.extent(city) or POLAND
 
-    PostGIS works out the extent itself rather than send every boundary over.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        extent = func.ST_Extent(Unit.geometry)
-        edges = [func.ST_XMin(extent), func.ST_YMin(extent)]
-        edges += [func.ST_XMax(extent), func.ST_YMax(extent)]
-        found = db.session.execute(select(*edges).where(Unit.city_id == city.id))
-        bounds = found.one()
-        return POLAND if bounds[0] is None else tuple(float(v) for v in bounds)
-    geometries = [u.geometry for u in city.units]
-    if not geometries:
-        return POLAND
-    return tuple(float(v) for v in shapely.total_bounds(geometries))
+
+def unit_names(city: City) -> list:
+    """(number, name) of the city's units by name, without their boundaries."""
+    rows = db.session.execute(
+        select(Unit.number, Unit.name).where(Unit.city_id == city.id)
+    ).all()
+    return sorted(rows, key=lambda row: row.name.lower())
 
 
 def area_outlines(city: City) -> list:

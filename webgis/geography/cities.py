@@ -14,13 +14,14 @@ import pandas as pd
 import shapely
 from flask_babel import gettext as _
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webgis.core import audit
 from webgis.core.errors import ImportRefused, NotFound, WebgisError
 from webgis.core.extensions import db
 from webgis.core.transaction import transaction
 from webgis.geography.boundaries import (
+    POLAND_BOUNDS,
     STORAGE_CRS,
     BoundaryImport,
     metric_transformer,
@@ -63,6 +64,35 @@ def get_city(code: str) -> City:
     if city is None:
         raise NotFound(_("Nie ma miasta „%(code)s”.", code=code))
     return city
+
+
+def extent(city: City) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the city's units; None when it has none.
+
+    PostGIS works out the extent itself rather than send every boundary over.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        box = func.ST_Extent(Unit.geometry)
+        edges = [func.ST_XMin(box), func.ST_YMin(box)]
+        edges += [func.ST_XMax(box), func.ST_YMax(box)]
+        found = db.session.execute(select(*edges).where(Unit.city_id == city.id))
+        bounds = found.one()
+        return None if bounds[0] is None else tuple(float(v) for v in bounds)
+    geometries = [u.geometry for u in city.units]
+    if not geometries:
+        return None
+    return tuple(float(v) for v in shapely.total_bounds(geometries))
+
+
+def example_point(city: City | None) -> tuple[str, str]:
+    """The middle of the city (or of Poland) as latitude and longitude text.
+
+    For examples in help and messages: Wrocław's coordinates would point a Kraków
+    reader at another city.
+    """
+    bounds = extent(city) if city is not None else None
+    west, south, east, north = bounds or POLAND_BOUNDS
+    return f"{(south + north) / 2:.2f}", f"{(west + east) / 2:.2f}"
 
 
 def get_service_area(city: City, code: str) -> ServiceArea:

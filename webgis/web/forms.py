@@ -203,16 +203,13 @@ def example_place() -> str:
     Examples in Wrocław's coordinates would point a Kraków planner at another city.
     """
     from webgis.core.errors import NotFound
-    from webgis.finder.questions import POLAND
-    from webgis.finder.search import city_bounds
     from webgis.geography import cities
 
     try:
         city = cities.get_city((request.view_args or {}).get("city_code") or "")
     except NotFound:
         city = None
-    west, south, east, north = city_bounds(city) if city else POLAND
-    return f"{(south + north) / 2:.2f}, {(west + east) / 2:.2f}"
+    return ", ".join(cities.example_point(city))
 
 
 class AnalysisForm(WebgisForm):

@@ -22,6 +22,7 @@ from webgis.core.text import translated
 from webgis.features import editing
 from webgis.features.importing.mapping import PLACE, PLACES, reader
 from webgis.features.kinds import kind_of
+from webgis.geography import cities
 from webgis.geography.models import City
 
 #: Rows of the data sheet that offer the drop-down lists.
@@ -31,8 +32,8 @@ TEMPLATE_ROWS = 2000
 FILLED_BY_IMPORT = ("location_precision",)
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
 PLACE_HINTS = {
-    "lon": _l("stopnie dziesiętne (WGS 84), np. 17.0309"),
-    "lat": _l("stopnie dziesiętne (WGS 84), np. 51.1202"),
+    "lon": _l("stopnie dziesiętne (WGS 84), np. %(lon)s"),
+    "lat": _l("stopnie dziesiętne (WGS 84), np. %(lat)s"),
     "unit": _l("nazwa albo numer jednostki (osiedla, dzielnicy)"),
     "wkt": _l("geometria w zapisie WKT (WGS 84), np. POLYGON ((…))"),
 }
@@ -41,6 +42,8 @@ PLACE_HINTS = {
 def template(city: City, spec: LayerSpec, user) -> bytes:
     """An XLSX to fill in with the layer's features, in the reader's language."""
     options = editing.field_options(city, spec, reader(user))
+    # examples in the city's own coordinates, not another city's
+    lat, lon = cities.example_point(city)
     book = openpyxl.Workbook()
     data = book.active
     data.title = _sheet_name(translated(spec.title))
@@ -65,7 +68,7 @@ def template(city: City, spec: LayerSpec, user) -> bytes:
                 header,
                 key,
                 str(_l("tak")) if required else "",
-                _hint(spec_field, key, options),
+                _hint(spec_field, key, options) % {"lat": lat, "lon": lon},
                 ", ".join(allowed)[:2000],
                 translated(spec_field.help) if spec_field and spec_field.help else "",
             ]
