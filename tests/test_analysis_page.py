@@ -162,7 +162,7 @@ def test_bad_export_requests(planner, url, status, message):
 
 
 def test_map_as_png_for_a_report(planner):
-    response = planner.get("/wroclaw/analysis/map.png?indicator=access_2sfca_per_1k")
+    response = planner.get("/wroclaw/analysis/map.png?indicator=coverage_share")
     assert response.status_code == 200 and response.mimetype == "image/png"
     image = Image.open(io.BytesIO(response.get_data()))
     assert image.format == "PNG" and image.width > 600 and image.height > 600
@@ -170,9 +170,16 @@ def test_map_as_png_for_a_report(planner):
     line = f"{LESNICA[0]}, {LESNICA[1]}, 40"
     what_if = planner.get(
         "/wroclaw/analysis/map.png",
-        query_string={"view": "what_if", "hypothetical": line},
+        query_string={
+            "indicator": "coverage_share",
+            "view": "what_if",
+            "hypothetical": line,
+        },
     )
     assert what_if.status_code == 200 and what_if.get_data() != response.get_data()
+    # no facility of the demo has places: there is no 2SFCA map to draw
+    no_places = planner.get("/wroclaw/analysis/map.png?indicator=access_2sfca_per_1k")
+    assert no_places.status_code == 404
 
 
 def test_unmet_need_titles_are_escaped(staff_app, planner):
@@ -228,7 +235,10 @@ def test_an_absurd_capacity_already_stored_does_not_break_the_analysis(
 ):
     from webgis.core.extensions import db
 
-    feature_id, revision_id = new_feature(staff_app, "day_centres", capacity="12")
+    # a day-support facility: the analysis counts only those by default
+    feature_id, revision_id = new_feature(
+        staff_app, "day_centres", capacity="12", facility_type="day_support_care"
+    )
     try:
         with staff_app.app_context():
             # As if stored before capacities had a range.
@@ -240,8 +250,11 @@ def test_an_absurd_capacity_already_stored_does_not_break_the_analysis(
             db.session.commit()
         for query in ("", "?indicator=places_per_1k", "?indicator=access_2sfca_per_1k"):
             assert planner.get(f"/wroclaw/analysis{query}").status_code == 200, query
-        png = planner.get("/wroclaw/analysis/map.png?indicator=places_per_1k")
+        png = planner.get("/wroclaw/analysis/map.png?indicator=coverage_share")
         assert png.status_code == 200 and png.mimetype == "image/png"
+        # the absurd number is no place count: no map of places, and no error
+        places = planner.get("/wroclaw/analysis/map.png?indicator=places_per_1k")
+        assert places.status_code == 404
         assert planner.get("/wroclaw/analysis/tables/units.xlsx").status_code == 200
     finally:
         with staff_app.app_context():
