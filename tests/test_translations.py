@@ -50,11 +50,36 @@ def test_catalogue_translates_every_message(messages, lang):
     assert missing == [], f"{lang}: untranslated; run scripts/i18n.sh and translate"
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+def _key(value):
+    """A message id or string; a plural's forms (a list in .mo files) as a tuple."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+@pytest.mark.parametrize("lang", [*LANGUAGES, "pl"])
 def test_compiled_catalogue_matches_its_source(lang):
     folder = CATALOGUES / lang / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as handle:
-        source = {m.id: m.string for m in read_po(handle) if m.id}
+        # untranslated entries (most of pl, the source language) are not compiled
+        source = {
+            _key(m.id): _key(m.string)
+            for m in read_po(handle)
+            if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
+        }
     with open(folder / "messages.mo", "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
     assert compiled == source, f"{lang}: run scripts/i18n.sh to recompile"
+
+
+def test_polish_catalogue_gives_every_count_its_three_forms():
+    """Polish is the source language, but its plurals need a catalogue.
+
+    Without one, ``ngettext`` falls back to English rules and prints "2 obszarów";
+    every plural message must carry one, few and many (1 obszar, 2 obszary,
+    5 obszarów).
+    """
+    with open(CATALOGUES / "pl" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle, locale="pl")
+    plurals = [m for m in catalogue if m.id and m.pluralizable]
+    assert plurals, "no plural message found: is ngettext extracted?"
+    incomplete = [m.id[0] for m in plurals if len(m.string) != 3 or not all(m.string)]
+    assert incomplete == [], "pl: give each count its three forms"
