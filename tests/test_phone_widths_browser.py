@@ -28,6 +28,7 @@ PAGES = [
     ("anonymous", "/wroclaw/services?from=Nadodrze&open_now=1"),
     ("anonymous", "/wroclaw/services/{day_centres}"),
     ("anonymous", "/wroclaw/suggest"),
+    ("anonymous", "/wroclaw/suggest/status/{status_token}"),
     ("anonymous", "/kiosk/wroclaw"),
     ("anonymous", "/kiosk/wroclaw/services/{day_centres}"),
     ("anonymous", "/embed/wroclaw"),
@@ -39,6 +40,8 @@ PAGES = [
     ("anonymous", "/ogc/collections/wroclaw-day_centres"),
     ("anonymous", "/ogc/collections/wroclaw-day_centres/items"),
     ("anonymous", "/ogc/collections/wroclaw-day_centres/items/{day_centres}"),
+    ("organiser_own", "/me"),
+    ("organiser_own", "/wroclaw/areas/ZTPS-7/report"),
     ("organiser_own", "/account"),
     ("organiser_own", "/account/password"),
     ("organiser_own", "/moderation/"),
@@ -57,6 +60,8 @@ PAGES = [
     ("planner", "/wroclaw/layers/day_centres/{day_centres}/history"),
     ("planner", "/wroclaw/import/"),
     ("planner", "/wroclaw/analysis"),
+    ("planner", "/me"),
+    ("planner", "/wroclaw/report"),
     ("admin", "/admin/users"),
     ("admin", "/admin/users/{organiser}"),
     ("admin", "/admin/wroclaw/service-areas"),
@@ -74,8 +79,14 @@ def _demo_ids(app) -> dict:
 
     from webgis.core.extensions import db
 
-    ids = {"suggestion": new_suggestion(app)}
+    ids = {"suggestion": new_suggestion(app), "status_token": "phone-status-token"}
     with app.app_context():
+        # the resident's link, as the public form would have given it
+        db.session.execute(
+            sa.text("UPDATE features SET status_token = :token WHERE id = :id"),
+            {"token": ids["status_token"], "id": ids["suggestion"]},
+        )
+        db.session.commit()
         for layer in ("day_centres", "needs_resources", "pal", "partnerships"):
             ids[layer] = db.session.execute(
                 sa.text(
