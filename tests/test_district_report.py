@@ -4,9 +4,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import client_as
-from webgis.analysis import coverage
+from webgis.analysis import coverage, district
 from webgis.core.registry import layer_registry
 from webgis.features import store
 from webgis.geography import cities
@@ -66,7 +67,9 @@ def test_area_report_figures_on_the_demo(staff_app, planner):
         titles = [title for title, _props in in_area(staff_app, "ZTPS-7", layer)]
         assert titles, layer
         listed = text_of(html, f"report-{layer}")
-        assert all(title in listed for title in titles)
+        # the first of them by title (the list is bounded; other tests add more)
+        shown = sorted(titles)[: district.LIST_LIMIT]
+        assert [t for t in shown if escape(t) not in listed] == [], listed
         assert f"({len(titles)})" in html
     assert "Nadodrzańskie Centrum Wsparcia" in text_of(html, "report-day_centres")
     # needs against resources by area of life
