@@ -5,7 +5,6 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from webgis.analysis.coverage import facilities_frame
 from webgis.core.extensions import db
 from webgis.core.registry import layer_registry
 from webgis.features import store
@@ -46,8 +45,9 @@ def test_the_change_since_2013_is_what_the_documents_add(demo_app):
         krakow, wroclaw = cities.get_city("krakow"), cities.get_city("wroclaw")
         then = date(2013, 12, 31)
         # Kraków's facilities come from the 2018 document: none was on the map in 2013.
-        assert len(facilities_frame(krakow, when=then)) == 0
-        assert len(facilities_frame(krakow)) > 0
+        centres = layer_registry()["day_centres"]
+        assert len(store.published_at(krakow, centres, then)) == 0
+        assert len(store.published_at(krakow, centres)) > 0
         # Wrocław's partnerships of 2008–2011 were all there in 2013.
         partnerships = layer_registry()["partnerships"]
         assert len(store.published_at(wroclaw, partnerships, then)) == len(
