@@ -2,14 +2,17 @@
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import (
+    BACKENDS,
     OLBIN,
     PASSWORD,
     STAFF,
     client_as,
     csrf_token,
+    demo_database,
     log_in,
     new_feature,
 )
@@ -17,6 +20,20 @@ from webgis.core.extensions import db
 from webgis.features.models import Feature, Revision
 
 LAYER = "day_centres"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def staff_app(request, tmp_path_factory):
+    """A demo of this module's own, with the staff accounts.
+
+    The home page's lists are bounded: records other modules add to the shared demo
+    would push these tests' records out of them.
+    """
+    directory = tmp_path_factory.mktemp("home")
+    flask_app = demo_database(request.param, directory, "home", staff=True)
+    yield flask_app
+    with flask_app.app_context():
+        db.engine.dispose()
 
 
 def page_of(client, url="/me") -> str:

@@ -516,7 +516,7 @@ def test_an_admin_corrects_an_organisations_website_in_the_browser(page, live):
     page.get_by_label("E-mail").fill(STAFF["admin"][0])
     page.get_by_label("Hasło").fill(PASSWORD)
     page.get_by_role("button", name="Zaloguj").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/me")
     page.get_by_role("link", name="Administracja").click()
     page.get_by_role("link", name="Organizacje", exact=True).click()
     page.get_by_role("link", name="MOPS Kraków", exact=True).click()

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from markupsafe import escape
 from shapely.geometry import box
 
@@ -246,6 +247,16 @@ def _history(planner, registry, created) -> None:
         store.update(planner, feature, feature.version, None, properties, "published")
 
 
+def _status_tokens() -> list[str]:
+    """The residents' links to their suggestions' status pages."""
+    found = db.session.scalars(
+        sa.select(store.Feature.status_token).where(
+            store.Feature.status_token.is_not(None)
+        )
+    )
+    return list(found)
+
+
 def _suggestions(city) -> list[int]:
     ids = []
     for title, description in zip(PAYLOADS[:3], PAYLOADS[3:6], strict=True):
@@ -257,6 +268,9 @@ def _suggestions(city) -> list[int]:
             unit=1,
         )
         ids.append(moderation.submit_public(city, suggestion).id)
+    # The last one rejected with a hostile reason, which its status page shows.
+    admin = users.get_user_by_email(EMAILS["admin"])
+    moderation.reject(admin, db.session.get(store.Feature, ids[-1]), PAYLOADS[6])
     return ids
 
 
@@ -313,6 +327,7 @@ def payload_app(request, tmp_path_factory):
         app.config["PAYLOAD_IDS"] = {
             "features": created,
             "suggestions": _suggestions(city),
+            "status_tokens": _status_tokens(),
             "user": users.get_user_by_email(EMAILS["organiser"]).id,
             "organisations": _public_organisations(registry),
             "duplicate": _duplicate(registry, created),
@@ -409,6 +424,8 @@ def _urls(app, rule, tokens=()) -> list[str]:
         "token": list(tokens) or ["0" * 32],
         "collection_id": list(collections),
     }
+    if rule.endpoint == "finder.suggestion_status":
+        values["token"] = ids["status_tokens"]  # the residents' links
     urls = []
     if "item_id" in rule.arguments:
         pairs = [
@@ -533,6 +550,7 @@ PUBLIC_PAGES = {
     "finder.kiosk_service",
     "finder.embed",
     "finder.suggest",
+    "finder.suggestion_status",
     "auth.login",
     "api.index",
     "organisations.page",
@@ -556,14 +574,17 @@ STAFF_PAGES = PUBLIC_PAGES | {
     "auth.change_password",
     "moderation.queue",
     "moderation.suggestion",
+    "home.home",
+    "report.area_report",
 }
 EXPECTED_PAGES = {
     "anonymous": PUBLIC_PAGES,
     "organiser": STAFF_PAGES,
-    "planner": STAFF_PAGES | {"analysis.page"},
+    "planner": STAFF_PAGES | {"analysis.page", "report.city_report"},
     "admin": STAFF_PAGES
     | {
         "analysis.page",
+        "report.city_report",
         "admin.users",
         "admin.user",
         "admin.assignment",
