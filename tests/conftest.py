@@ -45,6 +45,22 @@ BOUNDARIES_DIR = Path(
 )
 POSTGRES_URL = os.environ.get("WEBGIS_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
+#: Headless Chromium from Debian, as every browser test runs it.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, one per test module that asks for it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
 
 
 def _postgres_schema_url(schema: str) -> str:

@@ -14,7 +14,7 @@ from tests.test_addresses import RYDYGIERA, lonlat, register_rows, write_registe
 pytestmark = pytest.mark.browser
 
 # The Chromium fixtures of the other browser tests (script errors recorded).
-browser, page = test_browser.browser, test_browser.page
+page = test_browser.page
 MAP = "window[document.querySelector('.folium-map').id]"
 
 

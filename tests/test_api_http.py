@@ -17,7 +17,6 @@ import pytest
 from flask import Response, stream_with_context
 from werkzeug.http import parse_date
 
-from tests import test_browser
 from tests.conftest import (
     BACKENDS,
     NADODRZE,
@@ -468,10 +467,6 @@ def live_url(tmp_path_factory):
     app = demo_database("sqlite", tmp_path_factory.mktemp("cors"), "cors")
     with served(app) as url:
         yield url
-
-
-#: Chromium as test_browser.py launches it.
-browser = test_browser.browser
 
 
 READ = """async (url) => {

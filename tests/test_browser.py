@@ -9,9 +9,6 @@ from tests.conftest import NADODRZE, PASSWORD, STAFF, demo_database, served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
@@ -26,18 +23,6 @@ def live_app(tmp_path_factory):
 def live_url(live_app):
     """The address of the live demo server."""
     return live_app.config["LIVE_URL"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 from tests import test_browser as shared
 from tests.accessibility import run_axe
 
-# The live server and the browser come from the other browser tests' fixtures.
-browser, live_app, live_url, page = (
-    shared.browser,
+# The live server and its pages come from the other browser tests' fixtures.
+live_app, live_url, page = (
     shared.live_app,
     shared.live_url,
     shared.page,

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.browser
 # The demo served by a real server, Chromium and its pages (see test_browser.py).
 live_app = test_browser.live_app
 live_url = test_browser.live_url
-browser = test_browser.browser
 page = test_browser.page
 
 

@@ -10,7 +10,7 @@ from tests.conftest import NADODRZE, demo_database, served, valid_form
 pytestmark = pytest.mark.browser
 
 # The Chromium fixtures of the other browser tests (script errors recorded).
-browser, page = test_browser.browser, test_browser.page
+page = test_browser.page
 
 #: More than the map sends one by one (webgis.web.views.main.SINGLE_FEATURES).
 CROWD = 400

@@ -16,8 +16,6 @@ from webgis.features.models import Feature
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 STATUS_LINK = re.compile(r".*/wroclaw/suggest/status/[\w-]{40,}(\?fresh=True)?$")
@@ -38,18 +36,6 @@ def live_app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def live_url(live_app):
     return live_app.config["LIVE_URL"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser, viewport=DESKTOP):

@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 from tests import test_browser as shared
 from tests.conftest import NADODRZE
 
-# The live server and the browser come from the other browser tests' fixtures.
-browser, live_app, live_url, page = (
-    shared.browser,
+# The live server and its pages come from the other browser tests' fixtures.
+live_app, live_url, page = (
     shared.live_app,
     shared.live_url,
     shared.page,

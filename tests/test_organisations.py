@@ -483,8 +483,8 @@ def test_only_admins_correct_organisations(staff_app, who):
 
 # -- in the browser -------------------------------------------------------------------
 
-#: Chromium as test_browser.py drives it: its fixtures, reused.
-browser, page = chromium.browser, chromium.page
+#: Pages as test_browser.py makes them (Chromium is the shared fixture).
+page = chromium.page
 
 
 @pytest.fixture(scope="module")

@@ -618,7 +618,7 @@ def live_payloads(payload_app):
 def test_no_payload_runs_or_becomes_an_element_in_chromium(payload_app, live_payloads):
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
     ids = payload_app.config["PAYLOAD_IDS"]
     resource = ids["features"]["needs_resources"][1]

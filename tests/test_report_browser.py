@@ -7,8 +7,6 @@ from tests.conftest import PASSWORD, STAFF, demo_database, served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: A point in Leśnica, far west, which no demo facility covers within 1 km.
 LESNICA = "51.1445, 16.8722, 40"
 
@@ -19,18 +17,6 @@ def live_url(tmp_path_factory):
     app = demo_database("sqlite", tmp_path_factory.mktemp("report"), "live", staff=True)
     with served(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from tests.conftest import demo_database, served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory):
@@ -16,18 +13,6 @@ def live_url(tmp_path_factory):
     app = demo_database("sqlite", tmp_path_factory.mktemp("small"), "small")
     with served(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, width: int, height: int):
