@@ -387,7 +387,7 @@ def test_no_facilities_or_no_cells_mean_nobody_covered(units, centre_of_a):
 
 
 def test_the_cache_forgets_the_least_recently_used():
-    from webgis.analysis.coverage import RecentlyUsed
+    from webgis.core.caching import RecentlyUsed
 
     made = []
     cache = RecentlyUsed(2)

@@ -456,3 +456,66 @@ def test_every_allowed_code_routes_back_to_its_area_page(demo_app):
         address = {"city_code": "wroclaw", "area_code": code}
         url = urls.build("main.service_area", address)
         assert urls.match(url) == ("main.service_area", address), url
+
+
+def drawn(code):
+    """What a page draws of the city: area names, unit names, extent, area shapes."""
+    db.session.expire_all()
+    outline = cities.outline(cities.get_city(code))
+    shapes = (
+        json.loads(outline.area_geojson)["geometries"] if outline.area_geojson else []
+    )
+    return outline.areas, outline.units, outline.extent, len(shapes)
+
+
+def test_what_pages_draw_of_a_city_follows_every_change_of_its_boundaries(
+    runner, tmp_path, point_file
+):
+    # The outline is cached per version of the boundaries: each way of changing
+    # them must give the city a new version, or pages would draw the old ones.
+    runner.invoke(args=["cities", "add", "testowo", "Testowo"])
+    assert drawn("testowo") == ((), (), None, 0)
+    import_city(runner, tmp_path)
+    _areas, units, extent, _shapes = drawn("testowo")
+    assert units == ((2, "Południe"), (1, "Północ"))  # by name
+    assign(runner, tmp_path, [("A", "Obszar A", 1), ("B", "Obszar B", 2)])
+    assert drawn("testowo")[0] == (("A", "Obszar A"), ("B", "Obszar B"))
+    assert drawn("testowo")[3] == 2
+
+    grown = two_units()
+    x0, y0, x1, y1 = grown.geometry.iloc[0].bounds
+    grown.loc[0, "geometry"] = box(x0, y0, x1, y1 + 500)
+    grown["name"] = ["Północ Nowa", "Południe"]
+    import_city(runner, tmp_path, grown)
+    _areas, units, wider, _shapes = drawn("testowo")
+    assert "Północ Nowa" in dict(units).values() and wider[3] > extent[3]
+
+    city = cities.get_city("testowo")
+    cities.reassign_units(city, {2: "A"})
+    assert drawn("testowo")[3] == 1  # B has no units left, so no outline
+    cities.add_service_area(cities.get_city("testowo"), "C", "Obszar C")
+    assert ("C", "Obszar C") in drawn("testowo")[0]
+    cities.remove_service_area(cities.get_city("testowo"), "B")
+    assert [code for code, _name in drawn("testowo")[0]] == ["A", "C"]
+
+    before = (cities.get_city("testowo").boundaries_version, drawn("testowo"))
+    result = runner.invoke(args=["boundaries", "import", "testowo", str(point_file)])
+    assert result.exit_code == 1  # refused: nothing changed, nor the version
+    assert (cities.get_city("testowo").boundaries_version, drawn("testowo")) == before
+
+
+def test_the_finder_offers_an_area_added_a_moment_ago(staff_app):
+    # Another request (or process) changed the areas: the next page shows them.
+    client = client_as(staff_app, "anonymous")
+    assert "Obszar dodany przed chwilą" not in client.get("/wroclaw/services").text
+    with staff_app.app_context():
+        area = cities.add_service_area(
+            cities.get_city("wroclaw"), "ZTPS-NEW", "Obszar dodany przed chwilą"
+        )
+        assert area.code == "ZTPS-NEW"
+    try:
+        assert "Obszar dodany przed chwilą" in client.get("/wroclaw/services").text
+    finally:
+        with staff_app.app_context():
+            cities.remove_service_area(cities.get_city("wroclaw"), "ZTPS-NEW")
+    assert "Obszar dodany przed chwilą" not in client.get("/wroclaw/services").text

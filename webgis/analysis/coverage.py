@@ -12,9 +12,6 @@ page's downloads reuse the page's result and a change of data is never served st
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,6 +23,7 @@ from shapely.geometry import Point
 
 from layers import N_
 from webgis.analysis import methods
+from webgis.core.caching import RecentlyUsed
 from webgis.core.errors import NotFound, WebgisError
 from webgis.core.registry import layer_registry
 from webgis.features import store
@@ -210,36 +208,6 @@ def units_for_analysis(city: City) -> gpd.GeoDataFrame:
 #: analysis results (one per query and data version) the app keeps.
 GRID_CACHE_SIZE = 4
 RESULT_CACHE_SIZE = 16
-
-
-class RecentlyUsed:
-    """A bounded map that forgets the least recently used entry; thread-safe.
-
-    Two threads asking for the same missing key may both compute it; the result is
-    the same, and no lock is held while computing.
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_make(self, key: Hashable, make: Callable):
-        """The value stored under ``key``, made by ``make()`` when missing."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = make()
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @dataclass

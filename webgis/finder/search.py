@@ -18,7 +18,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo
 
@@ -48,7 +47,7 @@ from webgis.finder.questions import (
 )
 from webgis.geography import cities, geocoding
 from webgis.geography.boundaries import metric_transformer
-from webgis.geography.models import City, ServiceArea, Unit
+from webgis.geography.models import City
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PAGE_SIZE = 25
@@ -583,12 +582,8 @@ def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
     names and codes are read here: the boundaries themselves are loaded when a
     query asks for an area or a place.
     """
-    codes = db.session.scalars(
-        select(ServiceArea.code).where(ServiceArea.city_id == city.id)
-    ).all()
-    units = db.session.execute(
-        select(Unit.number, Unit.name).where(Unit.city_id == city.id)
-    ).all()
+    codes = [code for code, _name in area_names(city)]
+    units = unit_names(city)
     areas = OnDemand(
         [*codes, *(f"unit-{number}" for number, _name in units)],
         lambda: _area_geometries(city),
@@ -697,32 +692,22 @@ def city_bounds(city: City) -> tuple[float, float, float, float]:
     return cities.extent(city) or POLAND
 
 
-def unit_names(city: City) -> list:
+def unit_names(city: City) -> tuple[tuple[int, str], ...]:
     """(number, name) of the city's units by name, without their boundaries."""
-    rows = db.session.execute(
-        select(Unit.number, Unit.name).where(Unit.city_id == city.id)
-    ).all()
-    return sorted(rows, key=lambda row: row.name.lower())
+    return cities.outline(city).units
 
 
-def area_outlines(city: City) -> list:
-    """The city's service areas simplified to about 20 m: a light backdrop for pins.
+def area_names(city: City) -> tuple[tuple[str, str], ...]:
+    """(code, name) of the city's service areas, in their order."""
+    return cities.outline(city).areas
 
-    Simplified once per version of the areas (each page of the finder draws them).
+
+def area_outlines(city: City) -> str:
+    """The city's service areas simplified to about 20 m, as GeoJSON text.
+
+    A light backdrop for the pins, made once per version of the boundaries.
     """
-    return list(
-        _simplified(
-            tuple(a.geometry.wkb for a in city.service_areas if a.geometry is not None)
-        )
-    )
-
-
-@lru_cache(maxsize=32)
-def _simplified(areas: tuple[bytes, ...]) -> tuple:
-    return tuple(
-        shapely.simplify(shapely.from_wkb(a), 0.0002, preserve_topology=True)
-        for a in areas
-    )
+    return cities.outline(city).area_geojson
 
 
 def term_labels(

@@ -7,16 +7,19 @@ its changes or rolls back and raises, leaving the database as it was.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from flask import current_app
 from flask_babel import gettext as _
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webgis.core import audit
+from webgis.core.caching import RecentlyUsed
 from webgis.core.errors import ImportRefused, NotFound, WebgisError
 from webgis.core.extensions import db
 from webgis.core.transaction import transaction
@@ -66,22 +69,72 @@ def get_city(code: str) -> City:
     return city
 
 
-def extent(city: City) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of the city's units; None when it has none.
+@dataclass(frozen=True)
+class Outline:
+    """What pages draw of a city on every request, without its full boundaries.
 
-    PostGIS works out the extent itself rather than send every boundary over.
+    ``extent`` is (west, south, east, north) of its units, or None without units;
+    ``areas`` are (code, name) by their sort key and ``units`` (number, name) by
+    name; ``area_shapes`` are the service areas simplified to about 20 m, a light
+    backdrop for maps.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        box = func.ST_Extent(Unit.geometry)
-        edges = [func.ST_XMin(box), func.ST_YMin(box)]
-        edges += [func.ST_XMax(box), func.ST_YMax(box)]
-        found = db.session.execute(select(*edges).where(Unit.city_id == city.id))
-        bounds = found.one()
-        return None if bounds[0] is None else tuple(float(v) for v in bounds)
-    geometries = [u.geometry for u in city.units]
-    if not geometries:
-        return None
-    return tuple(float(v) for v in shapely.total_bounds(geometries))
+
+    extent: tuple[float, float, float, float] | None
+    areas: tuple[tuple[str, str], ...]
+    units: tuple[tuple[int, str], ...]
+    area_geojson: str
+
+
+#: Cities whose outlines a process keeps (a version of each counts as one).
+OUTLINE_CACHE_SIZE = 16
+
+
+def outline(city: City) -> Outline:
+    """The city's :class:`Outline`, read once per version of its boundaries.
+
+    The key is the city's ``boundaries_version``, which every change of a unit or
+    an area renews (in the same transaction), so a process never draws stale
+    boundaries, even when another process changed them.
+    """
+    cache = current_app.extensions.setdefault(
+        "webgis.city_outlines", RecentlyUsed(OUTLINE_CACHE_SIZE)
+    )
+    key = (str(db.engine.url), city.id, city.boundaries_version)
+    return cache.get_or_make(key, lambda: _read_outline(city))
+
+
+def _read_outline(city: City) -> Outline:
+    units = db.session.execute(
+        select(Unit.number, Unit.name, Unit.geometry).where(Unit.city_id == city.id)
+    ).all()
+    areas = db.session.execute(
+        select(ServiceArea.code, ServiceArea.name, ServiceArea.geometry)
+        .where(ServiceArea.city_id == city.id)
+        .order_by(ServiceArea.sort_key, ServiceArea.code)
+    ).all()
+    shapes = [a.geometry for a in areas if a.geometry is not None]
+    simple = shapely.simplify(shapes, 0.0002, preserve_topology=True)
+    return Outline(
+        extent=(
+            tuple(float(v) for v in shapely.total_bounds([u.geometry for u in units]))
+            if units
+            else None
+        ),
+        areas=tuple((a.code, a.name) for a in areas),
+        units=tuple(
+            (u.number, u.name) for u in sorted(units, key=lambda u: u.name.lower())
+        ),
+        area_geojson=(
+            shapely.to_geojson(shapely.GeometryCollection(list(simple)))
+            if shapes
+            else ""
+        ),
+    )
+
+
+def extent(city: City) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the city's units; None when it has none."""
+    return outline(city).extent
 
 
 def example_point(city: City | None) -> tuple[str, str]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webgis.core.extensions import db
 from webgis.core.geometry_column import GeometryColumn
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex
 
 
 class City(db.Model):
@@ -24,6 +30,12 @@ class City(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     unit_kind: Mapped[str] = mapped_column(String(60), default="jednostka")
     area_kind: Mapped[str] = mapped_column(String(60), default="obszar")
+    #: Changes whenever a unit or service area of the city does (see
+    #: :func:`stamp_changed_boundaries`): pages cache what they draw of the city's
+    #: boundaries under it, in every process, without reading the boundaries.
+    boundaries_version: Mapped[str] = mapped_column(
+        String(32), default=_new_version, server_default=""
+    )
 
     units: Mapped[list[Unit]] = relationship(
         back_populates="city", cascade="all, delete-orphan", order_by="Unit.number"
@@ -94,3 +106,31 @@ class Unit(db.Model):
 
     city: Mapped[City] = relationship(back_populates="units")
     service_area: Mapped[ServiceArea | None] = relationship(back_populates="units")
+
+
+#: A city's collections whose change (a unit removed, say) changes its boundaries.
+_PARTS = ("units", "service_areas")
+
+
+@event.listens_for(Session, "before_flush")
+def stamp_changed_boundaries(session: Session, _context, _instances) -> None:
+    """Give a new ``boundaries_version`` to every city whose units or areas change.
+
+    Every write of the ORM passes here (imports, the admin's reassignment, tests),
+    so no code path can change a boundary and leave a stale drawing behind.
+    """
+    changed: set[City] = set()
+    for thing in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(thing, Unit | ServiceArea):
+            if thing in session.dirty and not session.is_modified(thing):
+                continue
+            city_id = inspect(thing).attrs.city_id.value
+            city = thing.city or (city_id and session.get(City, city_id))
+            if city:
+                changed.add(city)
+        elif isinstance(thing, City) and thing in session.dirty:
+            state = inspect(thing)
+            if any(state.attrs[n].history.has_changes() for n in _PARTS):
+                changed.add(thing)
+    for city in changed:
+        city.boundaries_version = _new_version()

@@ -32,9 +32,13 @@ def literal_safe(html: Markup) -> str:
 
 def script_json(value) -> str:
     """JSON that is safe inside an HTML script element (no tag can be closed)."""
+    return script_safe(json.dumps(value))
+
+
+def script_safe(text: str) -> str:
+    """JSON text made safe inside an HTML script element, as :func:`script_json`."""
     return (
-        json.dumps(value)
-        .replace("<", "\\u003c")
+        text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("'", "\\u0027")

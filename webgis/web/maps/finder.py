@@ -10,7 +10,7 @@ from folium.template import Template
 from markupsafe import Markup
 
 from webgis.web.maps.base import MapAssets, base_map
-from webgis.web.maps.escaping import script_json
+from webgis.web.maps.escaping import script_json, script_safe
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,30 @@ class _PinLayer(MacroElement):
         self.data = script_json([_marker(group) for group in at_one_place(pins)])
 
 
+class _Outlines(MacroElement):
+    """The service areas' outlines from GeoJSON text made once per their version.
+
+    Not ``folium.GeoJson``: it would turn the geometries into JSON again on every
+    page of the finder.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.geoJSON({{ this.data }}, {
+          interactive: false,
+          style: {color: "#555555", weight: 1.5, fill: false, className: "outline"}
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, geojson: str):
+        super().__init__()
+        self._name = "Outlines"
+        self.data = script_safe(geojson)
+
+
 def at_one_place(pins: list[Pin]) -> list[list[Pin]]:
     """The page's pins grouped by place, in list order.
 
@@ -128,32 +152,19 @@ def finder_map(
     assets: MapAssets,
     bounds: tuple[float, float, float, float],
     origin: tuple[float, float] | None = None,
-    outlines: list = (),
+    outlines: str = "",
 ) -> folium.Map:
     """The finder's results as numbered markers, and the place distances start from.
 
     The numbers match the list beside the map, which carries the same facts (and is
     what screen readers and keyboards use); ``bounds`` (west, south, east, north)
     frame the city when nothing was found. ``origin`` is (lat, lon). ``outlines``
-    (the service areas) give the pins a place when the background tiles fail.
+    (the service areas as GeoJSON text) give the pins a place when the background
+    tiles fail.
     """
     fmap = base_map(assets)
     if outlines:
-        folium.GeoJson(
-            {
-                "type": "GeometryCollection",
-                "geometries": [g.__geo_interface__ for g in outlines],
-            },
-            name="outlines",
-            style_function=lambda _f: {
-                "color": "#555555",
-                "weight": 1.5,
-                "fill": False,
-                "className": "outline",
-            },
-            interactive=False,
-            control=False,
-        ).add_to(fmap)
+        _Outlines(outlines).add_to(fmap)
     _PinLayer(pins).add_to(fmap)
     points = [(p.lat, p.lon) for p in pins]
     if origin is not None:

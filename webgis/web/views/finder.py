@@ -121,6 +121,7 @@ def _helpers(terms: dict) -> SimpleNamespace:
         page_url=page_url,
         spec_of=lambda service: registry[service.layer],
         unit_names=search.unit_names,
+        area_names=search.area_names,
         is_open_now=lambda service: search.is_open(hours_of(service), now),
         hours_text=lambda service: describe_hours(hours_of(service) or ""),
     )
