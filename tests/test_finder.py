@@ -521,6 +521,58 @@ def test_a_type_or_words_alone_count_only_listed_services_after_every_change(
     assert found(client, f"/wroclaw/services?q={word}") == 0
 
 
+def test_words_inside_words_are_found_after_every_change(staff_app):
+    # On SQLite words of three characters or more are looked up in a trigram
+    # index kept by triggers, shorter ones with LIKE; PostgreSQL uses LIKE (with
+    # its trigram index). Each must follow every edit of the text.
+    from webgis.accounts import users
+    from webgis.core.extensions import db
+    from webgis.features import store
+    from webgis.features.models import Feature
+
+    word = token()
+    feature_id, _ = new_feature(
+        staff_app, name=f"Klub „Pod Dębem” {word}", description="Warsztaty ceramiki"
+    )
+    client = client_as(staff_app, "anonymous")
+    everywhere = f"/wroclaw/services?q={word}"
+    assert found(client, f"/wroclaw/services?q={word[3:9]}") == 1  # inside a word
+    assert found(client, f"{everywhere}+ERAMIK") == 1
+    assert found(client, f"{everywhere}+ce") == 1  # two letters: no trigram
+    assert found(client, f"{everywhere}+pod+debem") == 1
+    assert found(client, f"{everywhere}+malarstw") == 0
+
+    def edit(change: dict, status="published"):
+        with staff_app.app_context():
+            planner = users.get_user_by_email(STAFF["planner"][0])
+            feature = db.session.get(Feature, feature_id)
+            properties = {**feature.properties, **change}
+            store.update(planner, feature, feature.version, None, properties, status)
+
+    edit({"description": "Warsztaty malarstwa"})
+    assert found(client, f"{everywhere}+ceramik") == 0  # the old text is forgotten
+    assert found(client, f"{everywhere}+malarstw") == 1
+    edit({}, "archived")
+    assert found(client, everywhere) == 0
+    assert found(client, f"/wroclaw/services?q={word[3:9]}") == 0
+    edit({}, "published")
+    assert titles(client, f"{everywhere}+malarstw") == [f"Klub „Pod Dębem” {word}"]
+
+
+@pytest.mark.parametrize(
+    "typed", ['"', 'ab"c', "NEAR(a b)", "x* OR y", "AND", "^zz", "a:b", "'; --"]
+)
+def test_text_that_looks_like_query_syntax_is_searched_as_text(staff_app, typed):
+    word = token()
+    new_feature(staff_app, name=f"Znak {typed} {word}")
+    client = client_as(staff_app, "anonymous")
+    response = client.get("/wroclaw/services", query_string={"q": f"{typed} {word}"})
+    assert response.status_code == 200
+    assert "Znaleziono: 1" in response.text
+    response = client.get("/wroclaw/services", query_string={"q": f"{typed}qq {word}"})
+    assert response.status_code == 200 and "Znaleziono: 0" in response.text
+
+
 def test_nearest_first_pages_continue_one_another(demo_app):
     from dataclasses import replace
 

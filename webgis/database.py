@@ -271,11 +271,13 @@ def _head() -> str | None:
 def include_name(name: str | None, type_: str, parent_names) -> bool:
     """Alembic: leave alone what the database keeps beside this app's tables.
 
-    SQLite's R*Tree of envelopes (a virtual table and its shadow tables) and
-    PostGIS's own tables are made by their DDL, not by the models.
+    SQLite's R*Tree of envelopes and FTS5 index of listed texts (virtual tables
+    and their shadow tables) and PostGIS's own tables are made by their DDL, not
+    by the models.
     """
     if type_ == "table":
-        return not (name or "").startswith(("feature_boxes", "spatial_ref_sys"))
+        made_by_ddl = ("feature_boxes", "listed_words", "spatial_ref_sys")
+        return not (name or "").startswith(made_by_ddl)
     return True
 
 

@@ -254,6 +254,39 @@ class ListedText(db.Model):
 
 trigram_index(ListedText.__table__, "search_text")
 
+#: On SQLite, the trigrams of the listed texts in an FTS5 index (SQLite 3.34+),
+#: kept by triggers: a word inside a text is found through the index, in any
+#: number of texts, where ``LIKE '%word%'`` reads them all. A quoted phrase of
+#: trigrams matches exactly the texts that hold it, so words of three characters
+#: or more are searched here. PostgreSQL has its ``pg_trgm`` index instead.
+LISTED_WORDS = table("listed_words", column("rowid"), column("search_text"))
+_OLD_WORDS = (
+    "INSERT INTO listed_words(listed_words, rowid, search_text)"
+    " VALUES ('delete', old.feature_id, old.search_text);"
+)
+_NEW_WORDS = (
+    "INSERT INTO listed_words(rowid, search_text)"
+    " VALUES (new.feature_id, new.search_text);"
+)
+LISTED_WORDS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS listed_words USING fts5(search_text,"
+    " content='listed_texts', content_rowid='feature_id', tokenize='trigram')",
+    # A table created anew starts with the rows it has (drop_all leaves the index).
+    "INSERT INTO listed_words(listed_words) VALUES ('rebuild')",
+    "CREATE TRIGGER listed_words_insert AFTER INSERT ON listed_texts"
+    f" BEGIN {_NEW_WORDS} END",
+    "CREATE TRIGGER listed_words_delete AFTER DELETE ON listed_texts"
+    f" BEGIN {_OLD_WORDS} END",
+    "CREATE TRIGGER listed_words_update AFTER UPDATE ON listed_texts"
+    f" BEGIN {_OLD_WORDS} {_NEW_WORDS} END",
+)
+for _statement in LISTED_WORDS_DDL:
+    event.listen(
+        ListedText.__table__,
+        "after_create",
+        DDL(_statement).execute_if(dialect="sqlite"),
+    )
+
 
 class Revision(db.Model):
     """A feature as it was after one change: the history and what restores use."""

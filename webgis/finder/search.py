@@ -35,7 +35,7 @@ from webgis.core.text import fold
 from webgis.core.text import lazy_text as _l
 from webgis.features import hours, indexing, store
 from webgis.features.kinds import WEEKDAYS
-from webgis.features.models import Feature, ListedTerm, ListedText
+from webgis.features.models import LISTED_WORDS, Feature, ListedTerm, ListedText
 from webgis.finder.questions import (
     ANY_OF,
     LANGUAGES,
@@ -241,7 +241,7 @@ def conditions(city: City, query: Query) -> list:
     # are never suggestions in the queue: two columns of one index.
     found = [Feature.city_id == city.id, Feature.listed.is_(True)]
     found += [
-        indexing.contains(Feature.search_text, word)
+        _holds(Feature.id, Feature.search_text, word)
         for word in fold(query.text).split()
     ]
     for name, wanted in query.terms.items():
@@ -259,6 +259,20 @@ def conditions(city: City, query: Query) -> list:
             stems.append(Feature.languages == "")  # no language listed: Polish
         found.append(or_(*stems))
     return found
+
+
+def _holds(ids, text, word: str):
+    """SQL: the listed service (``ids``) has ``word`` in its searchable ``text``.
+
+    On SQLite a word of three characters or more is looked up in the trigram
+    index of the listed texts, as a quoted phrase of its trigrams; PostgreSQL's
+    ``pg_trgm`` index serves ``LIKE`` itself, and shorter words have no trigram.
+    """
+    if len(word) < 3 or db.session.get_bind().dialect.name != "sqlite":
+        return indexing.contains(text, word)
+    phrase = '"' + word.replace('"', '""') + '"'
+    words = LISTED_WORDS.c
+    return ids.in_(select(words.rowid).where(words.search_text.op("MATCH")(phrase)))
 
 
 def _tokens(name: str, wanted: tuple[str, ...]) -> list[str]:
@@ -286,7 +300,10 @@ def _count(city: City, query: Query, where: list, when) -> int:
             return db.session.scalar(
                 select(func.count()).where(
                     ListedText.city_id == city.id,
-                    *(indexing.contains(ListedText.search_text, w) for w in words),
+                    *(
+                        _holds(ListedText.feature_id, ListedText.search_text, w)
+                        for w in words
+                    ),
                 )
             )
         if not words and len(chosen) == 1:
