@@ -167,6 +167,35 @@ def test_a_compressed_page_keeps_its_own_csp_nonce(client):
     assert nonces[0] != nonces[1]
 
 
+@pytest.mark.parametrize(
+    "path", ["/wroclaw/map", "/krakow/map", "/wroclaw/suggest", "/wroclaw/areas/ZTPS-1"]
+)
+def test_a_map_kept_between_pages_gets_each_page_its_own_nonce(client, path):
+    # These maps are drawn once per version of the boundaries and kept; only the
+    # nonce is the page's own, or the policy would block the map (or let a
+    # script of another page's run).
+    nonces = []
+    for _ in range(2):
+        response = client.get(path)
+        nonce = _nonce(response)
+        inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.text)
+        assert len(inline) >= 2
+        assert all(f'nonce="{nonce}"' in attributes for attributes in inline)
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+
+
+def test_a_kept_city_map_speaks_the_readers_language(client):
+    names = {
+        "pl": "Plac\\u00f3wki wsparcia",
+        "en": "Support facilities",
+    }
+    for lang, name in [*names.items(), *names.items()]:
+        page = client.get(f"/wroclaw/map?lang={lang}").text
+        assert name in page
+        assert all(other not in page for other in names.values() if other != name)
+
+
 def test_a_streamed_download_is_sent_as_it_is(tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'stream.sqlite'}")
     chunks = [b'{"features": [', b"0" * 4000, b"]}"]

@@ -504,18 +504,20 @@ def test_what_pages_draw_of_a_city_follows_every_change_of_its_boundaries(
     assert (cities.get_city("testowo").boundaries_version, drawn("testowo")) == before
 
 
-def test_the_finder_offers_an_area_added_a_moment_ago(staff_app):
-    # Another request (or process) changed the areas: the next page shows them.
+def test_the_finder_and_the_map_show_an_area_added_a_moment_ago(staff_app):
+    # Another request (or process) changed the areas: the next page shows them,
+    # though both pages keep what they draw of the boundaries.
     client = client_as(staff_app, "anonymous")
-    assert "Obszar dodany przed chwilą" not in client.get("/wroclaw/services").text
+    pages = ["/wroclaw/services", "/wroclaw/map"]
+    assert all("Obszar dodany przed chwilą" not in client.get(p).text for p in pages)
     with staff_app.app_context():
         area = cities.add_service_area(
             cities.get_city("wroclaw"), "ZTPS-NEW", "Obszar dodany przed chwilą"
         )
         assert area.code == "ZTPS-NEW"
     try:
-        assert "Obszar dodany przed chwilą" in client.get("/wroclaw/services").text
+        assert all("Obszar dodany przed chwilą" in client.get(p).text for p in pages)
     finally:
         with staff_app.app_context():
             cities.remove_service_area(cities.get_city("wroclaw"), "ZTPS-NEW")
-    assert "Obszar dodany przed chwilą" not in client.get("/wroclaw/services").text
+    assert all("Obszar dodany przed chwilą" not in client.get(p).text for p in pages)

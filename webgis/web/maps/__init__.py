@@ -12,6 +12,7 @@ from webgis.web.maps.base import (
     for_display,
     merged_header,
     render,
+    with_nonce,
 )
 from webgis.web.maps.choropleth import choropleth_map
 from webgis.web.maps.city import MapLayer, area_map, city_map
@@ -33,4 +34,5 @@ __all__ = [
     "merged_header",
     "render",
     "suggestion_map",
+    "with_nonce",
 ]

@@ -9,7 +9,7 @@ only the background tiles come from outside, and a page works when they fail.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import cycle
 
@@ -98,7 +98,8 @@ def render(fmap: folium.Map, nonce: str = "") -> RenderedMap:
     """Split a folium map into the pieces a Jinja page embeds.
 
     ``nonce`` is the page's Content-Security-Policy nonce, put on folium's inline
-    scripts so the policy can forbid every other inline script.
+    scripts so the policy can forbid every other inline script. Without one the
+    pieces can be kept and given each page's nonce by :func:`with_nonce`.
     """
     root = fmap.get_root()
     root.render()
@@ -106,13 +107,20 @@ def render(fmap: folium.Map, nonce: str = "") -> RenderedMap:
     # folium's own viewport tag forbids zooming the page, which fails WCAG 1.4.4;
     # the page template already sets a proper one.
     header = _FOLIUM_META.sub("", header)
-    header = header.replace("<script>", f'<script nonce="{escape(nonce)}">')
-    return RenderedMap(
+    rendered = RenderedMap(
         header=Markup(header),
         body=Markup(root.html.render()),
         script=Markup(root.script.render()),
         name=fmap.get_name(),
     )
+    return with_nonce(rendered, nonce) if nonce else rendered
+
+
+def with_nonce(rendered: RenderedMap, nonce: str) -> RenderedMap:
+    """A map rendered without a nonce, with ``nonce`` on its head's inline scripts."""
+    tag = f'<script nonce="{escape(nonce)}">'
+    header = str(rendered.header).replace("<script>", tag)
+    return replace(rendered, header=Markup(header))
 
 
 _HEAD_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1>|<link\b[^>]*>", re.S)

@@ -32,7 +32,7 @@ from webgis.finder import questions, schema_org, search
 from webgis.geography import cities
 from webgis.web import maps
 from webgis.web.forms import NEED_OR_RESOURCE, SuggestionForm, checks_own_token
-from webgis.web.map_pages import map_assets, render_map
+from webgis.web.map_pages import boundary_map, map_assets, render_map
 from webgis.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("finder", __name__)
@@ -263,14 +263,14 @@ def suggest(city_code: str):
             return redirect(_status_url(city, stored.status_token, fresh=True), 303)
     elif form.is_submitted():
         errors.append(_("Popraw zaznaczone pola; nic nie zostało zapisane."))
-    fmap = maps.suggestion_map(cities.units_frame(city), map_assets())
+    rendered, _nothing = boundary_map(
+        city,
+        "suggest",
+        lambda: (maps.suggestion_map(cities.units_frame(city), map_assets()), None),
+    )
     status = 422 if errors else 200
     return render_template(
-        "finder/suggest.html",
-        city=city,
-        form=form,
-        errors=errors,
-        rendered=render_map(fmap),
+        "finder/suggest.html", city=city, form=form, errors=errors, rendered=rendered
     ), status
 
 

@@ -11,7 +11,7 @@ from webgis.core.text import translated
 from webgis.features import editing, ogc, store
 from webgis.geography import cities
 from webgis.web import kinds, maps
-from webgis.web.map_pages import map_assets, render_map
+from webgis.web.map_pages import boundary_map, map_assets
 from webgis.web.views import api
 
 bp = Blueprint("main", __name__)
@@ -170,20 +170,22 @@ def city(city_code: str):
 def city_map(city_code: str):
     """The city's service areas on a map, with a legend and a table of the same."""
     city = cities.get_city(city_code)
-    areas = cities.service_areas_frame(city)
-    labels = {
-        "unit_kind": kinds.kind_label(city.unit_kind),
-        "area_kind": kinds.kind_label(city.area_kind),
-    }
-    fmap, legend = maps.city_map(
-        areas, cities.units_frame(city), labels, map_assets(), map_layers(city)
-    )
 
+    def build():
+        labels = {
+            "unit_kind": kinds.kind_label(city.unit_kind),
+            "area_kind": kinds.kind_label(city.area_kind),
+        }
+        units = cities.units_frame(city)
+        areas = cities.service_areas_frame(city)
+        return maps.city_map(areas, units, labels, map_assets(), map_layers(city))
+
+    rendered, legend = boundary_map(city, "city", build)
     return render_template(
         "main/map.html",
         city=city,
         legend=legend,
-        rendered=render_map(fmap),
+        rendered=rendered,
         layer_keys=list(layer_registry()),
     )
 
@@ -193,12 +195,15 @@ def service_area(city_code: str, area_code: str):
     """One service area: its units, their residents and a small map."""
     city = cities.get_city(city_code)
     area = cities.get_service_area(city, area_code)
-    units = cities.units_frame(city)
-    fmap = maps.area_map(
-        cities.service_areas_frame(city).query("code == @area_code"),
-        units[units["service_area"] == area_code],
-        map_assets(),
-    )
-    return render_template(
-        "main/area.html", city=city, area=area, rendered=render_map(fmap)
-    )
+
+    def build():
+        units = cities.units_frame(city)
+        fmap = maps.area_map(
+            cities.service_areas_frame(city).query("code == @area_code"),
+            units[units["service_area"] == area_code],
+            map_assets(),
+        )
+        return fmap, None
+
+    rendered, _nothing = boundary_map(city, f"area:{area.code}", build)
+    return render_template("main/area.html", city=city, area=area, rendered=rendered)
