@@ -90,3 +90,21 @@ def test_zoomed_in_the_features_come_one_by_one_with_their_popups(page, crowded_
     page.get_by_label("Placówki wsparcia").uncheck()
     expect(page.locator('.leaflet-marker-icon[title="Tłum 0"]')).to_have_count(0)
     assert page.errors == []
+
+
+def test_the_map_asks_only_for_the_city_it_shows(page, crowded_url):
+    # The layers used to ask for the whole world before the map was framed on the
+    # city, and then again for the city: twice the server's work for each layer.
+    asked = []
+    page.on(
+        "request",
+        lambda request: (
+            asked.append(request.url) if "/map/layers/" in request.url else None
+        ),
+    )
+    page.goto(f"{crowded_url}/wroclaw/map")
+    expect(page.locator(".feature-group.feature-day_centres").first).to_be_visible()
+    boxes = [url.split("bbox=")[1].split("&")[0].split(",") for url in asked]
+    assert boxes and all(16.5 < float(west) < 17.2 for west, *_rest in boxes)
+    assert len([url for url in asked if "/day_centres?" in url]) == 1
+    assert page.errors == []

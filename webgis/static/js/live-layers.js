@@ -111,7 +111,9 @@
 
     map.on("moveend", load);
     group.on("add", load);
-    load();
+    // folium frames the map on the city (fitBounds) after this script, and that
+    // move asks for the framed view; asking now would fetch the whole world too.
+    setTimeout(function () { if (asked === 0) { load(); } }, 0);
   }
 
   window.MapaZasobow = window.MapaZasobow || {};
