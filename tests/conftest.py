@@ -274,6 +274,21 @@ def client_as(app, who: str):
     return client
 
 
+def whole_queue(client, pages: int = 200) -> str:
+    """Every page of the moderation queue, as one text.
+
+    The session's shared demo gathers suggestions from every module, more than
+    one page of the queue holds, and a new one is at the end (oldest first).
+    """
+    texts, url = [], "/moderation/"
+    while url and len(texts) < pages:
+        text = client.get(url).get_data(as_text=True)
+        texts.append(text)
+        following = re.search(r'<a href="([^"]+)" rel="next">', text)
+        url = following[1].replace("&amp;", "&") if following else None
+    return "\n".join(texts)
+
+
 def new_suggestion(app, point=NADODRZE, title="Brak świetlicy dla młodzieży") -> int:
     """A public suggestion waiting in the queue; returns its id."""
     from webgis.features import moderation

@@ -1,9 +1,19 @@
 """Public suggestions wait in their area's queue until staff accept or reject them."""
 
+import re
+import uuid
+
 import pytest
 from shapely.geometry import Point
 
-from tests.conftest import NADODRZE, OLBIN, client_as, csrf_token, new_suggestion
+from tests.conftest import (
+    NADODRZE,
+    OLBIN,
+    client_as,
+    csrf_token,
+    new_suggestion,
+    whole_queue,
+)
 from webgis.core import audit
 from webgis.core.errors import WebgisError
 from webgis.core.extensions import db
@@ -61,11 +71,9 @@ def test_suggestion_outside_the_city_is_refused(staff_app):
 
 def test_queue_counts_what_waits_in_each_of_my_areas(staff_app):
     new_suggestion(staff_app)
-    page = client_as(staff_app, "organiser_own").get("/moderation/")
-    text = page.get_data(as_text=True)
+    text = whole_queue(client_as(staff_app, "organiser_own"))
     assert "ZTPS 7 Nadodrze" in text and "Filia nr 6" not in text
-    other = client_as(staff_app, "organiser_other").get("/moderation/")
-    assert "Brak świetlicy" not in other.get_data(as_text=True)
+    assert "Brak świetlicy" not in whole_queue(client_as(staff_app, "organiser_other"))
     with staff_app.app_context():
         from webgis.accounts.users import get_user_by_email
 
@@ -147,9 +155,8 @@ XSS = '<script>alert("x")</script>'
 def test_suggestion_text_is_escaped_in_the_queue_and_detail(staff_app):
     sid = new_suggestion(staff_app, title=XSS)
     client = client_as(staff_app, "organiser_own")
-    for url in ("/moderation/", f"/moderation/{sid}"):
-        text = client.get(url).get_data(as_text=True)
-        assert XSS not in text and "&lt;script&gt;" in text, url
+    for text in (whole_queue(client), client.get(f"/moderation/{sid}").text):
+        assert XSS not in text and "&lt;script&gt;" in text
 
 
 # -- moderation goes through the feature store: revisions, audit, checks -------------
@@ -261,3 +268,29 @@ def test_the_suggestion_page_shows_labels_not_keys(staff_app):
     text = text.get_data(as_text=True)
     assert "Obszar życia" in text and "Czas wolny" in text
     assert "free_time" not in text.replace('value="free_time"', "")
+
+
+def test_a_long_queue_comes_in_pages_oldest_first(staff_app, monkeypatch):
+    from webgis.web.views import moderation as moderation_views
+
+    monkeypatch.setattr(moderation_views, "QUEUE_PAGE", 2)
+    new_suggestion(staff_app)  # at least two pages
+    new_suggestion(staff_app)
+    client = client_as(staff_app, "planner")
+    first = client.get("/moderation/").text
+    total = int(re.search(r"(\d+) propozycj", first)[1])
+    last = -(-total // 2)
+    assert f"strona 1 z {last}" in first and 'rel="next"' in first
+    assert len(re.findall(r'href="/moderation/\d+"', first)) == 2
+    # The newest waits at the end; asking past the end shows the last page.
+    title = f"Najnowsza propozycja {uuid.uuid4().hex[:8]}"
+    new_suggestion(staff_app, title=title)
+    total += 1
+    last = -(-total // 2)
+    end = client.get("/moderation/?page=9999").text
+    assert f"strona {last} z {last}" in end and title in end
+    assert 'rel="prev"' in end and 'rel="next"' not in end
+    assert title not in client.get("/moderation/").text
+    for odd in ("abc", "-3", "0"):  # a page number nobody means: the first page
+        response = client.get(f"/moderation/?page={odd}")
+        assert response.status_code == 200 and f"strona 1 z {last}" in response.text

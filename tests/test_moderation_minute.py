@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pyproj import Transformer
 from shapely.geometry import Point
 
-from tests.conftest import NADODRZE, client_as, csrf_token
+from tests.conftest import NADODRZE, client_as, csrf_token, whole_queue
 from webgis.core.extensions import db, limiter
 from webgis.core.registry import layer_registry
 from webgis.features import moderation, store
@@ -107,7 +107,7 @@ def fresh_limits(staff_app):
 def test_queue_and_suggestion_name_kind_and_category_by_their_labels(staff_app):
     sid = suggested(staff_app, title="Samotni seniorzy przy Rydygiera")
     client = client_as(staff_app, "organiser_own")
-    queue = visible_text(client.get("/moderation/").get_data(as_text=True))
+    queue = visible_text(whole_queue(client))
     queue = " ".join(queue.split())
     assert (
         "Samotni seniorzy przy Rydygiera — ZTPS 7 Nadodrze" in queue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from rapidfuzz import fuzz, utils
 from shapely.affinity import translate
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from layers import LayerSpec
 from webgis.accounts import permissions
@@ -168,20 +167,44 @@ def _pending():
     return select(Feature).where(Feature.moderation == "pending")
 
 
-def queue(user, area: ServiceArea | None = None) -> list[Feature]:
-    """Suggestions waiting for this user (their areas; everything for planners)."""
-    query = _pending().order_by(Feature.created_at)
-    if area is not None:
-        permissions.check_area(user, area)
-        query = query.where(Feature.queue_area_id == area.id)
-    elif not user.sees_everything:
-        query = query.where(Feature.queue_area_id.in_([a.id for a in user.areas]))
+def queue(
+    user, area: ServiceArea | None = None, limit: int | None = None, offset: int = 0
+) -> list[Feature]:
+    """Suggestions waiting for this user (their areas; everything for planners).
+
+    Oldest first; ``limit`` and ``offset`` take one page of them.
+    """
+    query = _waiting_for(user, area).order_by(Feature.created_at, Feature.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     return list(db.session.scalars(query))
 
 
+def queue_length(user, area: ServiceArea | None = None) -> int:
+    """How many suggestions :func:`queue` holds for this user."""
+    waiting = _waiting_for(user, area).with_only_columns(Feature.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(waiting))
+
+
+def _waiting_for(user, area: ServiceArea | None = None):
+    query = _pending()
+    if area is not None:
+        permissions.check_area(user, area)
+        return query.where(Feature.queue_area_id == area.id)
+    if not user.sees_everything:
+        query = query.where(Feature.queue_area_id.in_([a.id for a in user.areas]))
+    return query
+
+
 def queue_counts(user) -> list[tuple[ServiceArea, int]]:
-    """How many suggestions wait in each area the user works in."""
-    counts = Counter(f.queue_area_id for f in db.session.scalars(_pending()))
+    """How many suggestions wait in each area the user works in (counted in SQL)."""
+    counts = dict(
+        db.session.execute(
+            select(Feature.queue_area_id, func.count())
+            .where(Feature.moderation == "pending")
+            .group_by(Feature.queue_area_id)
+        ).all()
+    )
     if user.sees_everything:
         areas = db.session.scalars(select(ServiceArea).order_by(ServiceArea.sort_key))
     else:

@@ -1,6 +1,6 @@
 """The moderation queue of public suggestions, per service area."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,15 +22,28 @@ def _staff_only():
     """Only staff moderate; organisers see the queues of their own areas."""
 
 
+#: Suggestions a page of the queue lists, oldest first.
+QUEUE_PAGE = 50
+
+
 @bp.get("/")
 def queue():
-    """How many suggestions wait in each area, and the list of them."""
-    suggestions = moderation.queue(current_user)
+    """How many suggestions wait in each area, and one page of them."""
+    total = moderation.queue_length(current_user)
+    last = max(1, -(-total // QUEUE_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), last)
+    suggestions = moderation.queue(
+        current_user, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE
+    )
     return render_template(
         "moderation/queue.html",
         counts=moderation.queue_counts(current_user),
         suggestions=suggestions,
         summary=_summaries(suggestions),
+        total=total,
+        page=page,
+        last=last,
+        page_url=lambda number: url_for("moderation.queue", page=number),
     )
 
 
