@@ -240,10 +240,7 @@ def conditions(city: City, query: Query) -> list:
     # ``listed`` holds only for published, public features of finder layers, which
     # are never suggestions in the queue: two columns of one index.
     found = [Feature.city_id == city.id, Feature.listed.is_(True)]
-    found += [
-        _holds(Feature.id, Feature.search_text, word)
-        for word in fold(query.text).split()
-    ]
+    found += [_holds(city, word) for word in fold(query.text).split()]
     for name, wanted in query.terms.items():
         tokens = _tokens(name, wanted)
         if name in ANY_OF and tokens:
@@ -261,18 +258,33 @@ def conditions(city: City, query: Query) -> list:
     return found
 
 
-def _holds(ids, text, word: str):
-    """SQL: the listed service (``ids``) has ``word`` in its searchable ``text``.
+def _holds(city: City, word: str, rows=Feature):
+    """SQL: the listed service has ``word`` in its searchable text.
 
-    On SQLite a word of three characters or more is looked up in the trigram
-    index of the listed texts, as a quoted phrase of its trigrams; PostgreSQL's
-    ``pg_trgm`` index serves ``LIKE`` itself, and shorter words have no trigram.
+    ``rows`` is what the query reads: the services (``Feature``) or their narrow
+    text rows (``ListedText``). A word of three characters or more is looked up
+    in a trigram index of the listed texts: SQLite's FTS5 index, as a quoted
+    phrase of the word's trigrams, or PostgreSQL's ``pg_trgm`` index, through
+    the narrow rows (read in title order instead, a word that few services hold
+    made it read them all). A shorter word has no trigram: ``LIKE`` reads the
+    rows in the query's own order and stops at the end of the page.
     """
-    if len(word) < 3 or db.session.get_bind().dialect.name != "sqlite":
+    text = rows.search_text
+    if len(word) < 3:
         return indexing.contains(text, word)
-    phrase = '"' + word.replace('"', '""') + '"'
-    words = LISTED_WORDS.c
-    return ids.in_(select(words.rowid).where(words.search_text.op("MATCH")(phrase)))
+    ids = rows.id if rows is Feature else rows.feature_id
+    if db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + word.replace('"', '""') + '"'
+        words = LISTED_WORDS.c
+        return ids.in_(select(words.rowid).where(words.search_text.op("MATCH")(phrase)))
+    if rows is ListedText:
+        return indexing.contains(text, word)
+    return ids.in_(
+        select(ListedText.feature_id).where(
+            ListedText.city_id == city.id,
+            indexing.contains(ListedText.search_text, word),
+        )
+    )
 
 
 def _tokens(name: str, wanted: tuple[str, ...]) -> list[str]:
@@ -300,10 +312,7 @@ def _count(city: City, query: Query, where: list, when) -> int:
             return db.session.scalar(
                 select(func.count()).where(
                     ListedText.city_id == city.id,
-                    *(
-                        _holds(ListedText.feature_id, ListedText.search_text, w)
-                        for w in words
-                    ),
+                    *(_holds(city, w, ListedText) for w in words),
                 )
             )
         if not words and len(chosen) == 1:
