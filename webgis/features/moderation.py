@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from rapidfuzz import fuzz, utils
 from shapely.affinity import translate
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from layers import LayerSpec
 from webgis.accounts import permissions
@@ -96,29 +95,7 @@ def submit_public(city: City, suggestion: PublicSuggestion) -> Feature:
             properties[spec.field_for(role).name] = value
     if spec.needs is not None:
         properties[spec.needs.field] = suggestion.kind
-    feature = submit_suggestion(city, spec.key, geometry, properties)
-    _give_status_token(feature)
-    return feature
-
-
-#: 32 bytes of randomness: a status link cannot be guessed or counted through.
-STATUS_TOKEN_BYTES = 32
-
-
-def _give_status_token(feature: Feature) -> None:
-    """Store the resident's key to the suggestion's status page.
-
-    Written past the ORM: the suggestion's version and history stay those of
-    the resident's submission, since nothing it says has changed.
-    """
-    token = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
-    db.session.execute(
-        update(Feature.__table__)
-        .where(Feature.__table__.c.id == feature.id)
-        .values(status_token=token)
-    )
-    db.session.commit()
-    feature.status_token = token
+    return submit_suggestion(city, spec.key, geometry, properties)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ the server, and it returns declared fields only.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
@@ -491,6 +492,10 @@ def _snapshot(
     )
 
 
+#: 32 bytes of randomness: a status link cannot be guessed or counted through.
+STATUS_TOKEN_BYTES = 32
+
+
 def create(
     user,
     city: City,
@@ -528,6 +533,10 @@ def create(
             updated_by_id=getattr(user, "id", None),
             moderation="pending" if suggestion else None,
             queue_area=queue_area if suggestion else None,
+            # The resident's key to the suggestion's status page, in the same row.
+            status_token=secrets.token_urlsafe(STATUS_TOKEN_BYTES)
+            if suggestion
+            else None,
         )
         if described_at is not None:
             feature.created_at = described_at  # before the insert: no new version
