@@ -83,12 +83,28 @@ def test_area_report_figures_on_the_demo(staff_app, planner):
     assert '<path class="outline"' in html
 
 
-def test_area_map_points_are_the_areas_features(staff_app, planner):
+def test_area_map_draws_a_dot_where_the_areas_features_are(staff_app, planner):
     html = planner.get(AREA).get_data(as_text=True)
     with staff_app.app_context():
-        layers = list(layer_registry())
-    features = sum(len(in_area(staff_app, "ZTPS-7", layer)) for layer in layers)
-    assert html.count('<circle class="feature"') == features
+        registry = layer_registry()
+    found = {key: in_area(staff_app, "ZTPS-7", key) for key in registry}
+    dots = re.findall(r'<circle class="feature"[^>]*fill="([^"]+)"', html)
+    # Features at one place share their layer's dot; no layer there is left out.
+    assert 0 < len(dots) <= sum(len(features) for features in found.values())
+    assert set(dots) == {registry[key].colour for key, f in found.items() if f}
+
+
+def test_features_at_one_place_share_a_dot_so_a_big_city_stays_small(staff_app):
+    from shapely.geometry import Point
+
+    with staff_app.app_context():
+        city = cities.get_city("wroclaw")
+        units = list(city.units)
+        here, there = Point(17.03, 51.11), Point(17.10, 51.10)
+        points = [(here, "#111111")] * 5_000 + [(here, "#222222"), (there, "#111111")]
+        svg = district.area_svg(city, None, units, points)
+    assert svg.count('<circle class="feature"') == 3
+    assert svg.count('fill="#111111"') == 2 and svg.count('fill="#222222"') == 1
 
 
 def test_city_report_for_planners(planner):

@@ -1299,6 +1299,16 @@ def _published(city: City, layer_keys):
     )
 
 
+def published_rows(city: City, layer_keys, columns, where=()) -> list:
+    """Chosen ``columns`` of the city's published features of these layers.
+
+    For pages that summarise many features: only what they need is read, not
+    the features' properties. ``where`` adds SQL conditions (an envelope).
+    """
+    query = _published(city, layer_keys).with_only_columns(*columns).where(*where)
+    return list(db.session.execute(query))
+
+
 def published_versions(city: City, layer_keys, ids=None) -> list[tuple]:
     """(id, version, created_at) of the city's published features of these layers.
 
