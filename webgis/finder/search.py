@@ -608,8 +608,8 @@ def city_choices(city: City, vocabularies: Mapping[str, set[str]]) -> Choices:
     names and codes are read here: the boundaries themselves are loaded when a
     query asks for an area or a place.
     """
-    codes = [code for code, _name in area_names(city)]
-    units = unit_names(city)
+    codes = [code for code, _name in cities.area_names(city)]
+    units = cities.unit_names(city)
     areas = OnDemand(
         [*codes, *(f"unit-{number}" for number, _name in units)],
         lambda: _area_geometries(city),
@@ -716,16 +716,6 @@ def get_service(
 def city_bounds(city: City) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the city's units, to frame an empty map."""
     return cities.extent(city) or POLAND
-
-
-def unit_names(city: City) -> tuple[tuple[int, str], ...]:
-    """(number, name) of the city's units by name, without their boundaries."""
-    return cities.outline(city).units
-
-
-def area_names(city: City) -> tuple[tuple[str, str], ...]:
-    """(code, name) of the city's service areas, in their order."""
-    return cities.outline(city).areas
 
 
 def area_outlines(city: City) -> str:

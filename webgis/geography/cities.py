@@ -75,8 +75,8 @@ class Outline:
 
     ``extent`` is (west, south, east, north) of its units, or None without units;
     ``areas`` are (code, name) by their sort key and ``units`` (number, name) by
-    name; ``area_shapes`` are the service areas simplified to about 20 m, a light
-    backdrop for maps.
+    name; ``area_geojson`` holds the service areas simplified to about 20 m (a
+    light backdrop for maps) as a GeoJSON geometry collection, empty without any.
     """
 
     extent: tuple[float, float, float, float] | None
@@ -430,12 +430,14 @@ def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
     return frame
 
 
-def unit_names(city: City) -> list[tuple[int, str]]:
-    """(number, name) of the city's units, without their boundaries."""
-    rows = db.session.execute(
-        select(Unit.number, Unit.name).where(Unit.city_id == city.id)
-    )
-    return [(number, name) for number, name in rows]
+def unit_names(city: City) -> tuple[tuple[int, str], ...]:
+    """(number, name) of the city's units by name (kept with its :class:`Outline`)."""
+    return outline(city).units
+
+
+def area_names(city: City) -> tuple[tuple[str, str], ...]:
+    """(code, name) of the city's service areas in their order (from its outline)."""
+    return outline(city).areas
 
 
 def unit_point(city: City, number: int) -> BaseGeometry:

@@ -119,18 +119,22 @@ def stamp_changed_boundaries(session: Session, _context, _instances) -> None:
     Every write of the ORM passes here (imports, the admin's reassignment, tests),
     so no code path can change a boundary and leave a stale drawing behind.
     """
+    dirty = session.dirty  # worked out anew at each use of the property: once here
+    parts = [
+        thing
+        for thing in dirty
+        if isinstance(thing, Unit | ServiceArea) and session.is_modified(thing)
+    ]
     changed: set[City] = set()
-    for thing in (*session.new, *session.dirty, *session.deleted):
+    for thing in (*session.new, *parts, *session.deleted):
         if isinstance(thing, Unit | ServiceArea):
-            if thing in session.dirty and not session.is_modified(thing):
-                continue
             city_id = inspect(thing).attrs.city_id.value
             city = thing.city or (city_id and session.get(City, city_id))
             if city:
                 changed.add(city)
-        elif isinstance(thing, City) and thing in session.dirty:
-            state = inspect(thing)
-            if any(state.attrs[n].history.has_changes() for n in _PARTS):
-                changed.add(thing)
+    for city in (thing for thing in dirty if isinstance(thing, City)):
+        state = inspect(city)
+        if any(state.attrs[n].history.has_changes() for n in _PARTS):
+            changed.add(city)
     for city in changed:
         city.boundaries_version = _new_version()

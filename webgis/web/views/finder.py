@@ -120,8 +120,8 @@ def _helpers(terms: dict) -> SimpleNamespace:
         today=today,
         page_url=page_url,
         spec_of=lambda service: registry[service.layer],
-        unit_names=search.unit_names,
-        area_names=search.area_names,
+        unit_names=cities.unit_names,
+        area_names=cities.area_names,
         is_open_now=lambda service: search.is_open(hours_of(service), now),
         hours_text=lambda service: describe_hours(hours_of(service) or ""),
     )
